@@ -1,0 +1,36 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module map: ../shared/DESIGN.md. Arrows point one way: RNNCore knows only BLAS.
+let package = Package(
+    name: "rnnd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "RNNCore", targets: ["RNNCore"]),
+        .executable(name: "rnn-bench", targets: ["rnn-bench"]),
+        .executable(name: "rnn-demo", targets: ["rnn-demo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // cblas.h and openblas_set_num_threads from Debian's libopenblas-dev, found through pkg-config
+        // so that OpenBLAS's own header is used, not whichever cblas.h the alternatives system picks.
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "RNNCore", dependencies: ["COpenBLAS"]),
+        .executableTarget(
+            name: "rnn-bench",
+            dependencies: ["RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "rnn-demo",
+            dependencies: ["RNNCore"]
+        ),
+        .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,76 @@
+/// GRU in PyTorch's formulation, gate order r, z, n:
+///   r = σ(W_ir x + b_ir + W_hr h + b_hr),  z = σ(W_iz x + b_iz + W_hz h + b_hz)
+///   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 - z) ⊙ n + z ⊙ h
+extension Network {
+    func gruForward<Scalar: RNNScalar>(
+        layer l: Int, weights w: RecurrentWeights<Scalar>, input: UnsafePointer<Scalar>, workspace ws: Workspace<Scalar>
+    ) {
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, g = 3 * h, d = w.inputWidth
+        let gates = ws.gates[l].pointer, hs = ws.hidden[l].pointer, hnBuf = ws.hiddenGateN[l].pointer
+        let hh = ws.stepHidden[l].pointer
+        project(input, rows: b * t, width: d, weights: w.inputWeights, bias: w.inputBias, outputs: g, into: gates)
+
+        for step in 0..<t {
+            let gt = gates + step * b * g
+            let hPrev = hs + step * b * h, hNext = hPrev + b * h
+            for r in 0..<b { (hh + r * g).update(from: w.hiddenBias, count: g) }
+            Scalar.gemm(transA: false, transB: true, m: b, n: g, k: h, alpha: 1, a: hPrev, lda: h,
+                        b: w.hiddenWeights, ldb: h, beta: 1, c: hh, ldc: g)
+            for r in 0..<b {
+                let row = gt + r * g, hrow = hh + r * g, hn = hnBuf + (step * b + r) * h
+                for j in 0..<(2 * h) { row[j] += hrow[j] }
+                Scalar.sigmoidInPlace(row, count: 2 * h)  // r, z
+                for j in 0..<h {
+                    hn[j] = hrow[2 * h + j]
+                    row[2 * h + j] += row[j] * hn[j]
+                }
+                Scalar.tanhInPlace(row + 2 * h, count: h)  // n
+                let hp = hPrev + r * h, ho = hNext + r * h
+                for j in 0..<h {
+                    let z = row[h + j]
+                    ho[j] = (1 - z) * row[2 * h + j] + z * hp[j]
+                }
+            }
+        }
+    }
+
+    func gruBackward<Scalar: RNNScalar>(
+        layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
+        input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>
+    ) {
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, g = 3 * h, d = w.inputWidth, n = b * t
+        let gates = ws.gates[l].pointer, hs = ws.hidden[l].pointer, hnBuf = ws.hiddenGateN[l].pointer
+        let dGx = ws.dGates[l].pointer, dGh = ws.dGatesHidden[l].pointer, dOut = ws.dHidden[l].pointer
+        let dh = ws.dHiddenNext.pointer
+        dh.update(repeating: 0, count: b * h)
+
+        for step in stride(from: t - 1, through: 0, by: -1) {
+            let hPrev = hs + step * b * h, dOutT = dOut + step * b * h
+            for r in 0..<b {
+                let row = gates + (step * b + r) * g, hn = hnBuf + (step * b + r) * h
+                let dx = dGx + (step * b + r) * g, dhh = dGh + (step * b + r) * g
+                let o = r * h
+                for j in 0..<h {
+                    let rg = row[j], z = row[h + j], nn = row[2 * h + j]
+                    let dhj = dOutT[o + j] + dh[o + j]
+                    let dnPre = dhj * (1 - z) * (1 - nn * nn)
+                    let dzPre = dhj * (hPrev[o + j] - nn) * z * (1 - z)
+                    let drPre = dnPre * hn[j] * rg * (1 - rg)
+                    dx[j] = drPre; dx[h + j] = dzPre; dx[2 * h + j] = dnPre
+                    dhh[j] = drPre; dhh[h + j] = dzPre; dhh[2 * h + j] = dnPre * rg
+                    dh[o + j] = dhj * z
+                }
+            }
+            if step > 0 {
+                Scalar.gemm(transA: false, transB: false, m: b, n: h, k: g, alpha: 1, a: dGh + step * b * g, lda: g,
+                            b: w.hiddenWeights, ldb: h, beta: 1, c: dh, ldc: h)
+            }
+        }
+        accumulateWeightGradients(dGates: dGx, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)
+        accumulateWeightGradients(dGates: dGh, rows: n, gates: g, x: hs, width: h, dWeights: dw.hiddenWeights, dBias: dw.hiddenBias)
+        if let dInput {
+            Scalar.gemm(transA: false, transB: false, m: n, n: d, k: g, alpha: 1, a: dGx, lda: g,
+                        b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)
+        }
+    }
+}

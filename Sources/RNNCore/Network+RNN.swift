@@ -1,0 +1,42 @@
+/// Plain (Elman) recurrent layer: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh).
+extension Network {
+    func rnnForward<Scalar: RNNScalar>(
+        layer l: Int, weights w: RecurrentWeights<Scalar>, input: UnsafePointer<Scalar>, workspace ws: Workspace<Scalar>
+    ) {
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, d = w.inputWidth
+        let hs = ws.hidden[l].pointer, bias = ws.bias.pointer
+        for j in 0..<h { bias[j] = w.inputBias[j] + w.hiddenBias[j] }
+        // The pre-activations of step t are written straight into its output block and squashed in place.
+        project(input, rows: b * t, width: d, weights: w.inputWeights, bias: bias, outputs: h, into: hs + b * h)
+        for step in 0..<t {
+            let hPrev = hs + step * b * h, hNext = hPrev + b * h
+            Scalar.gemm(transA: false, transB: true, m: b, n: h, k: h, alpha: 1, a: hPrev, lda: h,
+                        b: w.hiddenWeights, ldb: h, beta: 1, c: hNext, ldc: h)
+            Scalar.tanhInPlace(hNext, count: b * h)
+        }
+    }
+
+    func rnnBackward<Scalar: RNNScalar>(
+        layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
+        input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>
+    ) {
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, d = w.inputWidth, n = b * t
+        let hs = ws.hidden[l].pointer, dG = ws.dGates[l].pointer, dOut = ws.dHidden[l].pointer
+        let dh = ws.dHiddenNext.pointer
+        dh.update(repeating: 0, count: b * h)
+        for step in stride(from: t - 1, through: 0, by: -1) {
+            let hOut = hs + (step + 1) * b * h, dgt = dG + step * b * h, dOutT = dOut + step * b * h
+            for i in 0..<(b * h) { dgt[i] = (dOutT[i] + dh[i]) * (1 - hOut[i] * hOut[i]) }
+            if step > 0 {
+                Scalar.gemm(transA: false, transB: false, m: b, n: h, k: h, alpha: 1, a: dgt, lda: h,
+                            b: w.hiddenWeights, ldb: h, beta: 0, c: dh, ldc: h)
+            }
+        }
+        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)
+        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: hs, width: h, dWeights: dw.hiddenWeights, dBias: dw.hiddenBias)
+        if let dInput {
+            Scalar.gemm(transA: false, transB: false, m: n, n: d, k: h, alpha: 1, a: dG, lda: h,
+                        b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)
+        }
+    }
+}

@@ -1,0 +1,238 @@
+/// A recurrent network: an input (embedding or dense features), stacked recurrent layers with inverted
+/// dropout between them, and a linear head with its loss.
+///
+/// The network holds no numbers. Parameters, gradients and activations live in flat buffers passed in, so
+/// that many replicas can read one shared parameter buffer while each owns its gradients and workspace.
+/// Gradients are accumulated (`+=`); zero them before a step.
+public struct Network: Sendable, Equatable {
+    public let spec: NetworkSpec
+    public let layout: ParameterLayout
+
+    public init(spec: NetworkSpec) {
+        self.spec = spec
+        self.layout = ParameterLayout(spec: spec)
+    }
+
+    /// Parameter count.
+    public var parameterCount: Int { layout.count }
+
+    /// Fills `parameters` with PyTorch's default initialisation, drawn from a generator derived from
+    /// `seed` alone: embedding N(0, 1); recurrent weights and biases U(-1/√H, 1/√H); head U(-1/√H, 1/√H).
+    /// LSTM forget-gate biases: `bias_ih` set to `spec.forgetBias`, `bias_hh` to 0, so their sum is the
+    /// configured value.
+    public func initializeParameters<Scalar: RNNScalar>(_ parameters: UnsafeMutableBufferPointer<Scalar>, seed: UInt64) {
+        precondition(parameters.count == layout.count, "parameter buffer has the wrong size")
+        var rng = Xoshiro256(seed: seed, stream: [0x1417])
+        let bound = 1 / Double(spec.hiddenSize).squareRoot()
+        let h = spec.hiddenSize
+        for tensor in layout.tensors {
+            let p = parameters.baseAddress! + tensor.offset
+            if tensor.name == "embedding.weight" {
+                for i in 0..<tensor.count { p[i] = Scalar(rng.normal()) }
+            } else {
+                for i in 0..<tensor.count { p[i] = Scalar(rng.uniform(-bound, bound)) }
+            }
+            if spec.cell == .lstm, tensor.name.hasPrefix("lstm.bias_") {
+                let value = tensor.name.hasPrefix("lstm.bias_ih") ? Scalar(spec.forgetBias) : 0
+                for j in h..<(2 * h) { p[j] = value }
+            }
+        }
+    }
+
+    /// Runs the network over `batch`, starting from the state held in `workspace` (zero after
+    /// `resetState()`, the previous chunk's final state after `carryState()`), and returns the loss as a
+    /// sum and a count (zero for `.none` targets).
+    ///
+    /// - Parameters:
+    ///   - training: applies dropout, with a mask drawn from `dropoutRNG`.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public func forward<Scalar: RNNScalar>(
+        parameters: UnsafePointer<Scalar>, batch: Batch<Scalar>, workspace ws: Workspace<Scalar>,
+        training: Bool = false, dropoutRNG: inout Xoshiro256
+    ) -> LossSum {
+        let b = batch.batchSize, t = batch.seqLen
+        precondition(ws.spec == spec, "workspace belongs to another network")
+        precondition(b > 0 && t > 0 && b <= ws.batchCapacity && t <= ws.seqCapacity, "batch exceeds the workspace")
+        ws.batchSize = b
+        ws.seqLen = t
+        let n = b * t, h = spec.hiddenSize
+
+        // Input of layer 0.
+        var input: UnsafePointer<Scalar>
+        switch (spec.input, batch.input) {
+        case (.tokens(let vocabulary, let e), .tokens(let tokens)):
+            precondition(tokens.count == n, "token count must be batch × sequence length")
+            let table = parameters + layout["embedding.weight"].offset
+            tokens.withUnsafeBufferPointer { tokens in
+                for r in 0..<n {
+                    let id = Int(tokens[r])
+                    precondition(id >= 0 && id < vocabulary, "token id out of range")
+                    (ws.embedded.pointer + r * e).update(from: table + id * e, count: e)
+                }
+            }
+            input = UnsafePointer(ws.embedded.pointer)
+        case (.features(let d), .features(let features)):
+            precondition(features.count == n * d, "feature count must be batch × sequence length × width")
+            // Copied so the backward pass reads the same input whatever the caller does with its array.
+            features.withUnsafeBufferPointer { ws.featureInput.pointer.update(from: $0.baseAddress!, count: n * d) }
+            input = UnsafePointer(ws.featureInput.pointer)
+        default:
+            preconditionFailure("batch input does not match the network's input kind")
+        }
+
+        for l in 0..<spec.layers {
+            let view = RecurrentWeights(network: self, layer: l, parameters: parameters)
+            switch spec.cell {
+            case .lstm: lstmForward(layer: l, weights: view, input: input, workspace: ws)
+            case .gru: gruForward(layer: l, weights: view, input: input, workspace: ws)
+            case .rnn: rnnForward(layer: l, weights: view, input: input, workspace: ws)
+            }
+            let outputs = UnsafePointer(ws.hidden[l].pointer + b * h)
+            if l < spec.layers - 1 && training && spec.dropout > 0 {
+                applyDropout(outputs, count: n * h, mask: ws.dropMask[l].pointer, into: ws.dropped[l].pointer, rng: &dropoutRNG)
+                input = UnsafePointer(ws.dropped[l].pointer)
+            } else {
+                if l < spec.layers - 1 && spec.dropout > 0 {
+                    // Evaluation: the mask is all ones (inverted dropout needs no rescaling).
+                    ws.dropMask[l].pointer.update(repeating: 1, count: n * h)
+                }
+                input = outputs
+            }
+        }
+        return headForward(parameters: parameters, batch: batch, workspace: ws)
+    }
+
+    /// Backpropagates through the last forward pass of `batch` and accumulates (`+=`) into `gradients`.
+    ///
+    /// - Parameter lossScale: the factor on d(loss sum): 1 / (targets of the whole minibatch), so that the
+    ///   gradients of W shards sum to the gradient of the minibatch mean. Defaults to this batch's count.
+    @_specialize(exported: true, where Scalar == Float)
+    @_specialize(exported: true, where Scalar == Double)
+    public func backward<Scalar: RNNScalar>(
+        parameters: UnsafePointer<Scalar>, gradients: UnsafeMutablePointer<Scalar>, batch: Batch<Scalar>,
+        workspace ws: Workspace<Scalar>, lossScale: Scalar
+    ) {
+        precondition(ws.batchSize == batch.batchSize && ws.seqLen == batch.seqLen, "backward needs the batch of the last forward pass")
+        let b = batch.batchSize, t = batch.seqLen, n = b * t, h = spec.hiddenSize
+        let top = spec.layers - 1
+        headBackward(parameters: parameters, gradients: gradients, batch: batch, workspace: ws, lossScale: lossScale, dTop: ws.dHidden[top].pointer)
+
+        for l in stride(from: top, through: 0, by: -1) {
+            let view = RecurrentWeights(network: self, layer: l, parameters: parameters)
+            let grads = RecurrentGradients(network: self, layer: l, gradients: gradients)
+            let input: UnsafePointer<Scalar>
+            if l == 0 {
+                input = UnsafePointer(isTokenInput ? ws.embedded.pointer : ws.featureInput.pointer)
+            } else {
+                input = UnsafePointer(spec.dropout > 0 ? ws.dropped[l - 1].pointer : ws.hidden[l - 1].pointer + b * h)
+            }
+            // Where the gradient w.r.t. this layer's input goes: the layer below, the embedding, or nowhere.
+            let dInput: UnsafeMutablePointer<Scalar>? = l > 0 ? ws.dHidden[l - 1].pointer : (isTokenInput ? ws.dEmbedded.pointer : nil)
+            switch spec.cell {
+            case .lstm: lstmBackward(layer: l, weights: view, gradients: grads, input: input, dInput: dInput, workspace: ws)
+            case .gru: gruBackward(layer: l, weights: view, gradients: grads, input: input, dInput: dInput, workspace: ws)
+            case .rnn: rnnBackward(layer: l, weights: view, gradients: grads, input: input, dInput: dInput, workspace: ws)
+            }
+            if l > 0 && spec.dropout > 0 {
+                let mask = ws.dropMask[l - 1].pointer, d = ws.dHidden[l - 1].pointer
+                for i in 0..<(n * h) { d[i] *= mask[i] }
+            }
+        }
+
+        if case .tokens(_, let e) = spec.input, case .tokens(let tokens) = batch.input {
+            // Scatter-add in row order: deterministic whatever the token repetition.
+            let dTable = gradients + layout["embedding.weight"].offset
+            let dRows = ws.dEmbedded.pointer
+            tokens.withUnsafeBufferPointer { tokens in
+                for r in 0..<n {
+                    let dst = dTable + Int(tokens[r]) * e, src = dRows + r * e
+                    for j in 0..<e { dst[j] += src[j] }
+                }
+            }
+        }
+    }
+
+    var isTokenInput: Bool {
+        if case .tokens = spec.input { return true }
+        return false
+    }
+
+    /// out = x · mask, mask = 0 with probability p, else 1/(1-p).
+    private func applyDropout<Scalar: RNNScalar>(
+        _ x: UnsafePointer<Scalar>, count: Int, mask: UnsafeMutablePointer<Scalar>,
+        into out: UnsafeMutablePointer<Scalar>, rng: inout Xoshiro256
+    ) {
+        // Compare 32 random bits with p·2³²: exact, portable, two masks per generator call.
+        let threshold = UInt64((spec.dropout * 4_294_967_296).rounded())
+        let keep = Scalar(1 / (1 - spec.dropout))
+        var i = 0
+        while i < count {
+            let bits = rng.next()
+            mask[i] = (bits & 0xFFFF_FFFF) < threshold ? 0 : keep
+            if i + 1 < count { mask[i + 1] = (bits >> 32) < threshold ? 0 : keep }
+            i += 2
+        }
+        for j in 0..<count { out[j] = x[j] * mask[j] }
+    }
+}
+
+/// The four tensors of one recurrent layer, in the parameter buffer.
+struct RecurrentWeights<Scalar: RNNScalar> {
+    let inputWeights: UnsafePointer<Scalar>   // [G, D]
+    let hiddenWeights: UnsafePointer<Scalar>  // [G, H]
+    let inputBias: UnsafePointer<Scalar>      // [G]
+    let hiddenBias: UnsafePointer<Scalar>     // [G]
+    let inputWidth: Int
+
+    init(network: Network, layer: Int, parameters: UnsafePointer<Scalar>) {
+        let prefix = network.spec.cell.rawValue
+        inputWeights = parameters + network.layout["\(prefix).weight_ih_l\(layer)"].offset
+        hiddenWeights = parameters + network.layout["\(prefix).weight_hh_l\(layer)"].offset
+        inputBias = parameters + network.layout["\(prefix).bias_ih_l\(layer)"].offset
+        hiddenBias = parameters + network.layout["\(prefix).bias_hh_l\(layer)"].offset
+        inputWidth = network.spec.inputWidth(ofLayer: layer)
+    }
+}
+
+/// The gradients of one recurrent layer's four tensors, in the gradient buffer.
+struct RecurrentGradients<Scalar: RNNScalar> {
+    let inputWeights: UnsafeMutablePointer<Scalar>
+    let hiddenWeights: UnsafeMutablePointer<Scalar>
+    let inputBias: UnsafeMutablePointer<Scalar>
+    let hiddenBias: UnsafeMutablePointer<Scalar>
+
+    init(network: Network, layer: Int, gradients: UnsafeMutablePointer<Scalar>) {
+        let prefix = network.spec.cell.rawValue
+        inputWeights = gradients + network.layout["\(prefix).weight_ih_l\(layer)"].offset
+        hiddenWeights = gradients + network.layout["\(prefix).weight_hh_l\(layer)"].offset
+        inputBias = gradients + network.layout["\(prefix).bias_ih_l\(layer)"].offset
+        hiddenBias = gradients + network.layout["\(prefix).bias_hh_l\(layer)"].offset
+    }
+}
+
+/// Shared pieces of the three cells.
+extension Network {
+    /// out[r, :] = X[r, :] · Wᵀ + bias for all N rows: the input projection of every time step in one GEMM.
+    func project<Scalar: RNNScalar>(
+        _ x: UnsafePointer<Scalar>, rows: Int, width: Int, weights: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>,
+        outputs: Int, into out: UnsafeMutablePointer<Scalar>
+    ) {
+        for r in 0..<rows { (out + r * outputs).update(from: bias, count: outputs) }
+        Scalar.gemm(transA: false, transB: true, m: rows, n: outputs, k: width, alpha: 1, a: x, lda: width,
+                    b: weights, ldb: width, beta: 1, c: out, ldc: outputs)
+    }
+
+    /// dW += dGᵀ · X and db += Σ_rows dG: the weight gradients of all time steps in one GEMM.
+    func accumulateWeightGradients<Scalar: RNNScalar>(
+        dGates: UnsafePointer<Scalar>, rows: Int, gates: Int, x: UnsafePointer<Scalar>, width: Int,
+        dWeights: UnsafeMutablePointer<Scalar>, dBias: UnsafeMutablePointer<Scalar>
+    ) {
+        Scalar.gemm(transA: true, transB: false, m: gates, n: width, k: rows, alpha: 1, a: dGates, lda: gates,
+                    b: x, ldb: width, beta: 1, c: dWeights, ldc: width)
+        for r in 0..<rows {
+            let row = dGates + r * gates
+            for j in 0..<gates { dBias[j] += row[j] }
+        }
+    }
+}
