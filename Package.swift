@@ -21,7 +21,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "RNNCore", dependencies: ["COpenBLAS"]),
+        // The Float hot loops (gate nonlinearities, fused LSTM steps) in C: clang vectorises them and
+        // compiles one copy per x86-64 level, picked at load time; Swift's SIMD types scalarised here.
+        .target(
+            name: "CRNNKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
+        .target(name: "RNNCore", dependencies: ["COpenBLAS", "CRNNKernels"]),
         .executableTarget(
             name: "rnn-bench",
             dependencies: ["RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -17,17 +17,7 @@ extension Network {
             let tct = tc + step * b * h
             Scalar.gemm(transA: false, transB: true, m: b, n: g, k: h, alpha: 1, a: hPrev, lda: h,
                         b: w.hiddenWeights, ldb: h, beta: 1, c: gt, ldc: g)
-            for r in 0..<b {
-                let row = gt + r * g
-                Scalar.sigmoidInPlace(row, count: 2 * h)       // i, f
-                Scalar.tanhInPlace(row + 2 * h, count: h)      // g
-                Scalar.sigmoidInPlace(row + 3 * h, count: h)   // o
-                let cp = cPrev + r * h, cn = cNext + r * h
-                for j in 0..<h { cn[j] = row[h + j] * cp[j] + row[j] * row[2 * h + j] }
-                Scalar.tanh(cn, into: tct + r * h, count: h)
-                let tr = tct + r * h, hn = hNext + r * h
-                for j in 0..<h { hn[j] = row[3 * h + j] * tr[j] }
-            }
+            Scalar.lstmStepForward(gates: gt, cellPrev: cPrev, cellNext: cNext, tanhCell: tct, hiddenNext: hNext, rows: b, hidden: h)
         }
     }
 
@@ -45,21 +35,10 @@ extension Network {
         for step in stride(from: t - 1, through: 0, by: -1) {
             let gt = gates + step * b * g, dgt = dG + step * b * g
             let cPrev = cs + step * b * h, tct = tc + step * b * h, dOutT = dOut + step * b * h
-            for r in 0..<b {
-                let row = gt + r * g, drow = dgt + r * g
-                let o = r * h
-                for j in 0..<h {
-                    let i = row[j], f = row[h + j], gg = row[2 * h + j], og = row[3 * h + j]
-                    let tcj = tct[o + j]
-                    let dhj = dOutT[o + j] + dh[o + j]
-                    let dcj = dc[o + j] + dhj * og * (1 - tcj * tcj)
-                    drow[j] = dcj * gg * i * (1 - i)
-                    drow[h + j] = dcj * cPrev[o + j] * f * (1 - f)
-                    drow[2 * h + j] = dcj * i * (1 - gg * gg)
-                    drow[3 * h + j] = dhj * tcj * og * (1 - og)
-                    dc[o + j] = dcj * f
-                }
-            }
+            // d h_t = dOut_t + dh (from step t+1);  dc_t = dc + dh⊙o⊙(1 − tanh²c_t)
+            // d[i f g o] at the pre-activations: dc⊙g⊙i(1−i), dc⊙c_{t−1}⊙f(1−f), dc⊙i⊙(1−g²), dh⊙tanh c_t⊙o(1−o)
+            // dc_{t−1} = dc⊙f;  dh_{t−1} = dG_t · W_hh
+            Scalar.lstmStepBackward(gates: gt, cellPrev: cPrev, tanhCell: tct, dOutput: dOutT, dHidden: dh, dCell: dc, dGates: dgt, rows: b, hidden: h)
             // No gradient flows into the initial state: it is a constant (zero or carried across the cut).
             if step > 0 {
                 Scalar.gemm(transA: false, transB: false, m: b, n: h, k: g, alpha: 1, a: dgt, lda: g,

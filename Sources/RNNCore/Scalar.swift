@@ -1,4 +1,5 @@
 import COpenBLAS
+import CRNNKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,6 +27,55 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
     static func tanhInPlace(_ x: UnsafeMutablePointer<Self>, count: Int)
     /// y[i] = tanh(x[i]) for i in 0..<count.
     static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    /// The pointwise part of one LSTM step for `rows` rows (see `Network+LSTM.swift`).
+    static func lstmStepForward(
+        gates: UnsafeMutablePointer<Self>, cellPrev: UnsafePointer<Self>, cellNext: UnsafeMutablePointer<Self>,
+        tanhCell: UnsafeMutablePointer<Self>, hiddenNext: UnsafeMutablePointer<Self>, rows: Int, hidden: Int)
+    /// The pointwise part of one LSTM step backward for `rows` rows (see `Network+LSTM.swift`).
+    static func lstmStepBackward(
+        gates: UnsafePointer<Self>, cellPrev: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
+        dOutput: UnsafePointer<Self>, dHidden: UnsafePointer<Self>, dCell: UnsafeMutablePointer<Self>,
+        dGates: UnsafeMutablePointer<Self>, rows: Int, hidden: Int)
+}
+
+extension RNNScalar {
+    /// Reference implementation (used for Double): i f g o = σ σ tanh σ; c' = f⊙c + i⊙g; h' = o⊙tanh(c').
+    public static func lstmStepForward(
+        gates: UnsafeMutablePointer<Self>, cellPrev: UnsafePointer<Self>, cellNext: UnsafeMutablePointer<Self>,
+        tanhCell: UnsafeMutablePointer<Self>, hiddenNext: UnsafeMutablePointer<Self>, rows: Int, hidden h: Int
+    ) {
+        for r in 0..<rows {
+            let row = gates + r * 4 * h, cp = cellPrev + r * h, cn = cellNext + r * h
+            let tc = tanhCell + r * h, hn = hiddenNext + r * h
+            sigmoidInPlace(row, count: 2 * h)
+            tanhInPlace(row + 2 * h, count: h)
+            sigmoidInPlace(row + 3 * h, count: h)
+            for j in 0..<h { cn[j] = row[h + j] * cp[j] + row[j] * row[2 * h + j] }
+            tanh(cn, into: tc, count: h)
+            for j in 0..<h { hn[j] = row[3 * h + j] * tc[j] }
+        }
+    }
+
+    /// Reference implementation (used for Double); the derivation is in `Network+LSTM.swift`.
+    public static func lstmStepBackward(
+        gates: UnsafePointer<Self>, cellPrev: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
+        dOutput: UnsafePointer<Self>, dHidden: UnsafePointer<Self>, dCell: UnsafeMutablePointer<Self>,
+        dGates: UnsafeMutablePointer<Self>, rows: Int, hidden h: Int
+    ) {
+        for r in 0..<rows {
+            let row = gates + r * 4 * h, drow = dGates + r * 4 * h, o = r * h
+            for j in 0..<h {
+                let i = row[j], f = row[h + j], g = row[2 * h + j], og = row[3 * h + j], t = tanhCell[o + j]
+                let dh = dOutput[o + j] + dHidden[o + j]
+                let dc = dCell[o + j] + dh * og * (1 - t * t)
+                drow[j] = dc * g * i * (1 - i)
+                drow[h + j] = dc * cellPrev[o + j] * f * (1 - f)
+                drow[2 * h + j] = dc * i * (1 - g * g)
+                drow[3 * h + j] = dh * t * og * (1 - og)
+                dCell[o + j] = dc * f
+            }
+        }
+    }
 }
 
 @inline(__always)
@@ -45,14 +95,29 @@ extension Float: RNNScalar {
     @inline(__always) public static func exp(_ x: Float) -> Float { expf(x) }
     @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
     @inline(__always) public static func tanh(_ x: Float) -> Float { tanhf(x) }
+    // Vectorised C kernels (Cephes polynomials, a few ulp): glibc's scalar expf/tanhf would cost as much
+    // as the recurrent products of a small LSTM.
     public static func sigmoidInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        FastMath.sigmoid(x, into: x, count: count)
+        rnn_sigmoid_f32(x, x, count)
     }
     public static func tanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        FastMath.tanh(x, into: x, count: count)
+        rnn_tanh_f32(x, x, count)
     }
     public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        FastMath.tanh(x, into: y, count: count)
+        rnn_tanh_f32(x, y, count)
+    }
+    public static func lstmStepForward(
+        gates: UnsafeMutablePointer<Float>, cellPrev: UnsafePointer<Float>, cellNext: UnsafeMutablePointer<Float>,
+        tanhCell: UnsafeMutablePointer<Float>, hiddenNext: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        rnn_lstm_step_forward_f32(gates, cellPrev, cellNext, tanhCell, hiddenNext, rows, hidden)
+    }
+    public static func lstmStepBackward(
+        gates: UnsafePointer<Float>, cellPrev: UnsafePointer<Float>, tanhCell: UnsafePointer<Float>,
+        dOutput: UnsafePointer<Float>, dHidden: UnsafePointer<Float>, dCell: UnsafeMutablePointer<Float>,
+        dGates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+    ) {
+        rnn_lstm_step_backward_f32(gates, cellPrev, tanhCell, dOutput, dHidden, dCell, dGates, rows, hidden)
     }
 }
 
@@ -83,6 +148,38 @@ extension Double: RNNScalar {
 
 /// The BLAS library's process-wide settings.
 public enum BLAS {
+    /// The kernel family OpenBLAS chose for this CPU at load time (e.g. "SkylakeX", "Haswell").
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// The kernel family OpenBLAS should use on this CPU when its own detection falls back to a generic
+    /// SSE kernel, or nil when its choice is fine.
+    ///
+    /// OpenBLAS 0.3.21 (Debian 12) does not recognise newer CPU models (seen: a Sapphire Rapids Xeon that
+    /// reports only "Intel(R) Xeon(R) Processor") and falls back to its Prescott kernels: a third of the
+    /// sgemm rate. Its detection runs when the library loads, so the fix is the OPENBLAS_CORETYPE variable
+    /// set before the process starts; executables re-launch themselves with it (see rnnd's entry point).
+    public static var recommendedCoreType: String? {
+        let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Katmai", "Coppermine",
+                                    "Northwood", "Banias", "Atom", "unknown"]
+        guard generic.contains(coreName) else { return nil }
+        if rnnd_cpu_has_avx512f() != 0 { return "SkylakeX" }
+        if rnnd_cpu_has_avx2_fma() != 0 { return "Haswell" }
+        return nil
+    }
+
+    /// Re-launches the current executable with OPENBLAS_CORETYPE set when OpenBLAS fell back to generic
+    /// kernels on a CPU that has AVX2 or AVX-512 (see `recommendedCoreType`). Call first thing in `main`.
+    /// Does nothing when the variable is already set (so it cannot loop) or the choice is fine; if the
+    /// re-launch fails the process simply continues on the slower kernels.
+    public static func relaunchWithFastKernelsIfNeeded() {
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+    }
+
     /// Sets the number of threads OpenBLAS may use inside one call. rnnd sets 1 at start-up: its
     /// parallelism is the data-parallel replicas, not BLAS's.
     public static func setThreads(_ count: Int) {

@@ -1,0 +1,26 @@
+#ifndef RNN_KERNELS_H
+#define RNN_KERNELS_H
+
+#include <stddef.h>
+
+// Float kernels of the numeric core's hot loops, written as plain C loops that clang vectorises, and
+// compiled once per x86-64 level (AVX-512, AVX2+FMA, baseline) with the best picked at load time.
+
+// y[i] = 1 / (1 + exp(-x[i])); x and y may be the same.
+void rnn_sigmoid_f32(const float *x, float *y, size_t n);
+// y[i] = tanh(x[i]); x and y may be the same.
+void rnn_tanh_f32(const float *x, float *y, size_t n);
+
+// One LSTM time step after the recurrent product, for `rows` rows of gate pre-activations
+// (gates: [rows, 4H], order i f g o; activated in place), previous cell state cPrev [rows, H]:
+// writes cNext, tanh(cNext) and hNext, each [rows, H].
+void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, float *cNext, float *tanhC, float *hNext,
+                               size_t rows, size_t hidden);
+
+// The pointwise part of one LSTM step backward. dOut: gradient arriving at h_t [rows, H]; dh: gradient
+// from step t+1 through the recurrence [rows, H] (read); dc: the cell gradient from step t+1 (read, then
+// overwritten with the one for step t-1); writes dGates [rows, 4H] at the pre-activations.
+void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const float *tanhC, const float *dOut,
+                                const float *dh, float *dc, float *dGates, size_t rows, size_t hidden);
+
+#endif

@@ -1,0 +1,98 @@
+#include "rnn_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define MULTIVERSION
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+// Cephes expf: range reduction by ln 2, degree-5 polynomial, scale by 2^n through the exponent bits.
+// Branch-free so that loops over it vectorise.
+INLINE float fast_exp(float x) {
+    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
+    const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to the nearest integer
+    float shifted = x * 1.44269504f + magic;
+    float n = shifted - magic;
+    x = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * x + 1.3981999507e-3f;
+    p = p * x + 8.3334519073e-3f;
+    p = p * x + 4.1665795894e-2f;
+    p = p * x + 1.6666665459e-1f;
+    p = p * x + 5.0000001201e-1f;
+    float y = p * x * x + x + 1.0f;
+    int32_t bits;
+    memcpy(&bits, &shifted, 4);
+    bits = (bits - 0x4B400000 + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, 4);
+    return y * scale;
+}
+
+INLINE float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
+
+// Cephes tanhf: an odd polynomial below |x| = 0.625, 1 - 2 / (e^{2|x|} + 1) above.
+INLINE float fast_tanh(float x) {
+    float ax = x < 0 ? -x : x;
+    float large = 1.0f - 2.0f / (fast_exp(ax + ax) + 1.0f);
+    large = x < 0 ? -large : large;
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * x + x;
+    return ax >= 0.625f ? large : small;
+}
+
+MULTIVERSION void rnn_sigmoid_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = fast_sigmoid(x[i]);
+}
+
+MULTIVERSION void rnn_tanh_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = fast_tanh(x[i]);
+}
+
+MULTIVERSION void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, float *cNext, float *tanhC,
+                                            float *hNext, size_t rows, size_t hidden) {
+    const size_t h = hidden, g = 4 * hidden;
+    for (size_t r = 0; r < rows; r++) {
+        float *restrict gi = gates + r * g, *restrict gf = gi + h, *restrict gg = gi + 2 * h, *restrict go = gi + 3 * h;
+        const float *restrict cp = cPrev + r * h;
+        float *restrict cn = cNext + r * h, *restrict tc = tanhC + r * h, *restrict hn = hNext + r * h;
+        for (size_t j = 0; j < h; j++) {
+            float i = fast_sigmoid(gi[j]), f = fast_sigmoid(gf[j]), c = fast_tanh(gg[j]), o = fast_sigmoid(go[j]);
+            gi[j] = i; gf[j] = f; gg[j] = c; go[j] = o;
+            float cell = f * cp[j] + i * c;
+            float t = fast_tanh(cell);
+            cn[j] = cell; tc[j] = t; hn[j] = o * t;
+        }
+    }
+}
+
+MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const float *tanhC,
+                                             const float *dOut, const float *dh, float *dc, float *dGates,
+                                             size_t rows, size_t hidden) {
+    const size_t h = hidden, g = 4 * hidden;
+    for (size_t r = 0; r < rows; r++) {
+        const float *restrict gi = gates + r * g, *restrict gf = gi + h, *restrict gg = gi + 2 * h, *restrict go = gi + 3 * h;
+        const float *restrict cp = cPrev + r * h, *restrict tc = tanhC + r * h;
+        const float *restrict dout = dOut + r * h, *restrict dhr = dh + r * h;
+        float *restrict dcr = dc + r * h;
+        float *restrict di = dGates + r * g, *restrict df = di + h, *restrict dg = di + 2 * h, *restrict dO = di + 3 * h;
+        for (size_t j = 0; j < h; j++) {
+            float i = gi[j], f = gf[j], c = gg[j], o = go[j], t = tc[j];
+            float dhj = dout[j] + dhr[j];
+            float dcj = dcr[j] + dhj * o * (1.0f - t * t);
+            di[j] = dcj * c * i * (1.0f - i);
+            df[j] = dcj * cp[j] * f * (1.0f - f);
+            dg[j] = dcj * i * (1.0f - c * c);
+            dO[j] = dhj * t * o * (1.0f - o);
+            dcr[j] = dcj * f;
+        }
+    }
+}

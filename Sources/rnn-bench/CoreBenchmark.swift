@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import RNNCore
+
+struct CoreBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "core",
+        abstract: "Time whole training steps (forward, backward, clip, Adam) of the numeric core.",
+        discussion: """
+            Prints median step time, tokens per second and GFLOP/s per configuration, and this machine's \
+            single-thread sgemm rate measured in the same run.
+
+            Example: rnn-bench core --config M --json
+            """
+    )
+
+    @Option(help: "The configuration to time (S, M, L or TS); all of them when omitted.")
+    var config: BenchmarkConfig?
+
+    @Option(help: "The number of threads BLAS may use inside one call.")
+    var threads: Int = 1
+
+    @Option(help: "The number of timed steps per configuration (after 3 warm-up steps).")
+    var steps: Int = 20
+
+    @Flag(help: "Print one JSON object per line instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+    }
+
+    func run() throws {
+        BLAS.relaunchWithFastKernelsIfNeeded()
+        var rows: [Row] = []
+        BLAS.setThreads(1)
+        rows.append(Row(config: "sgemm", blasThreads: 1, stepMilliseconds: nil, tokensPerSecond: nil,
+                        gflops: SgemmProbe.singleThreadGFLOPS()))
+        BLAS.setThreads(threads)
+        for c in config.map({ [$0] }) ?? BenchmarkConfig.allCases {
+            let seconds = StepTimer(config: c).medianStepSeconds(steps: steps)
+            rows.append(Row(config: c.rawValue, blasThreads: threads, stepMilliseconds: seconds * 1e3,
+                            tokensPerSecond: Double(c.batchSize * c.seqLen) / seconds,
+                            gflops: c.flopsPerStep / seconds / 1e9))
+        }
+        if json {
+            for row in rows { print(row.json) }
+        } else {
+            print(Row.table(rows))
+        }
+    }
+}
+
+/// One line of the report.
+struct Row {
+    var config: String
+    var workers = 1
+    var blasThreads: Int
+    var stepMilliseconds: Double?
+    var tokensPerSecond: Double?
+    var gflops: Double
+
+    var json: String {
+        var fields: [String] = ["\"config\":\"\(config)\"", "\"workers\":\(workers)", "\"blas_threads\":\(blasThreads)"]
+        if config == "sgemm" { fields.append("\"blas_core\":\"\(BLAS.coreName)\"") }
+        if let stepMilliseconds { fields.append("\"step_ms\":\(rounded(stepMilliseconds, 3))") }
+        if let tokensPerSecond { fields.append("\"tokens_per_s\":\(rounded(tokensPerSecond, 0))") }
+        fields.append("\"gflops\":\(rounded(gflops, 2))")
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    static func table(_ rows: [Row]) -> String {
+        var lines = ["config  workers  blas_threads  step_ms   tokens_per_s  gflops"]
+        for r in rows {
+            lines.append(
+                r.config.padding(toLength: 8, withPad: " ", startingAt: 0)
+                + String(r.workers).padding(toLength: 9, withPad: " ", startingAt: 0)
+                + String(r.blasThreads).padding(toLength: 14, withPad: " ", startingAt: 0)
+                + (r.stepMilliseconds.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
+                + (r.tokensPerSecond.map { String(format: "%.0f", $0) } ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0)
+                + String(format: "%.1f", r.gflops))
+        }
+        lines.append("(OpenBLAS kernels: \(BLAS.coreName))")
+        return lines.joined(separator: "\n")
+    }
+
+    private func rounded(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+}
+
+/// Whole training steps of one configuration: zero gradients, forward, backward, clip at 5, Adam (lr 2e-3).
+struct StepTimer {
+    let config: BenchmarkConfig
+
+    func medianStepSeconds(steps: Int) -> Double {
+        let network = Network(spec: config.spec)
+        let parameters = Buffer<Float>(count: network.parameterCount)
+        let gradients = Buffer<Float>(count: network.parameterCount)
+        network.initializeParameters(parameters.buffer, seed: 1)
+        let workspace = Workspace<Float>(spec: config.spec, batchCapacity: config.batchSize, seqCapacity: config.seqLen)
+        let optimizer = Optimizer<Float>(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), parameterCount: network.parameterCount)
+        let batch = config.randomBatch(seed: 2)
+        var rng = Xoshiro256(seed: 3)
+        func step() {
+            gradients.zero()
+            let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace, training: true, dropoutRNG: &rng)
+            network.backward(parameters: parameters.pointer, gradients: gradients.pointer, batch: batch, workspace: workspace, lossScale: Float(1 / loss.count))
+            if case .finite = GradientClipping.clip(gradients.pointer, count: gradients.count, maxNorm: 5) {
+                optimizer.update(parameters: parameters.pointer, gradients: gradients.pointer, range: 0..<parameters.count, lr: 2e-3)
+                optimizer.finishStep()
+            }
+        }
+        for _ in 0..<3 { step() }
+        var times: [Double] = []
+        for _ in 0..<steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()[times.count / 2]
+    }
+}
+
+/// The machine's single-thread sgemm rate on a square 512 × 512 × 512 product, best of 5.
+enum SgemmProbe {
+    static func singleThreadGFLOPS() -> Double {
+        let n = 512
+        let a = Buffer<Float>(count: n * n), b = Buffer<Float>(count: n * n), c = Buffer<Float>(count: n * n)
+        var rng = Xoshiro256(seed: 9)
+        for i in 0..<(n * n) { a[i] = Float(rng.normal()); b[i] = Float(rng.normal()) }
+        var best = Double.infinity
+        for _ in 0..<6 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            Float.gemm(transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: a.pointer, lda: n,
+                       b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * Double(n * n * n) / best / 1e9
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct RNNBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rnn-bench",
+        abstract: "Measure rnnd's training speed on this machine.",
+        discussion: """
+            Compare with PyTorch side by side in one session (the machine is shared; only ratios measured \
+            close together mean much): ../shared/reference/torch_lstm_bench.py times the same configurations.
+            """,
+        subcommands: [CoreBenchmark.self]
+    )
+}
