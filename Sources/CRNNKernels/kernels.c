@@ -64,6 +64,8 @@ MULTIVERSION void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, fl
         float *restrict gi = gates + r * g, *restrict gf = gi + h, *restrict gg = gi + 2 * h, *restrict go = gi + 3 * h;
         const float *restrict cp = cPrev + r * h;
         float *restrict cn = cNext + r * h, *restrict tc = tanhC + r * h, *restrict hn = hNext + r * h;
+        // The row's gate blocks and state rows never overlap (restrict on locals is not enough for clang).
+#pragma clang loop vectorize(assume_safety)
         for (size_t j = 0; j < h; j++) {
             float i = fast_sigmoid(gi[j]), f = fast_sigmoid(gf[j]), c = fast_tanh(gg[j]), o = fast_sigmoid(go[j]);
             gi[j] = i; gf[j] = f; gg[j] = c; go[j] = o;
@@ -84,6 +86,8 @@ MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cP
         const float *restrict dout = dOut + r * h, *restrict dhr = dh + r * h;
         float *restrict dcr = dc + r * h;
         float *restrict di = dGates + r * g, *restrict df = di + h, *restrict dg = di + 2 * h, *restrict dO = di + 3 * h;
+        // The row's gate blocks and state rows never overlap (restrict on locals is not enough for clang).
+#pragma clang loop vectorize(assume_safety)
         for (size_t j = 0; j < h; j++) {
             float i = gi[j], f = gf[j], c = gg[j], o = go[j], t = tc[j];
             float dhj = dout[j] + dhr[j];

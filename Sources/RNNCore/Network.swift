@@ -56,6 +56,7 @@ public struct Network: Sendable, Equatable {
         precondition(b > 0 && t > 0 && b <= ws.batchCapacity && t <= ws.seqCapacity, "batch exceeds the workspace")
         ws.batchSize = b
         ws.seqLen = t
+        ws.loadInitialState()
         let n = b * t, h = spec.hiddenSize
 
         // Input of layer 0.

@@ -2,8 +2,9 @@
 /// of (batch, sequence length) and reused by every step, so nothing is allocated inside the time loop.
 ///
 /// Shapes, with N = T·B rows and G = gates·H (see `NetworkSpec`):
-/// - `hidden[l]`  [(T+1)·B, H]: block 0 is the initial state h₀ (carried across truncated-BPTT chunks),
-///   block t+1 the output at step t
+/// - `initialHidden[l]`, `initialCell[l]` [B, H]: the state the next forward pass starts from (zero, or
+///   carried from the previous chunk for truncated BPTT); copied into block 0 below at every forward pass
+/// - `hidden[l]`  [(T+1)·B, H]: block 0 is the initial state h₀, block t+1 the output at step t
 /// - `cell[l]`    [(T+1)·B, H]: the LSTM cell state, laid out the same way
 /// - `gates[l]`   [N, G]: activated gates (LSTM i f g o; GRU r z n)
 /// - `tanhCell[l]`[N, H]: tanh(c_t) (LSTM)
@@ -25,6 +26,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
 
     let embedded: Buffer<Scalar>
     let dEmbedded: Buffer<Scalar>
+    let initialHidden: [Buffer<Scalar>]
+    let initialCell: [Buffer<Scalar>]
     let hidden: [Buffer<Scalar>]
     let cell: [Buffer<Scalar>]
     let gates: [Buffer<Scalar>]
@@ -58,6 +61,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         if case .tokens(_, let width) = spec.input { e = width } else { e = 0 }
         embedded = Buffer(count: n * e)
         dEmbedded = Buffer(count: n * e)
+        initialHidden = perLayer(b * h)
+        initialCell = perLayer(b * h, when: isLSTM)
         hidden = perLayer((t + 1) * b * h)
         cell = perLayer((t + 1) * b * h, when: isLSTM)
         gates = perLayer(n * g)
@@ -90,10 +95,9 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
 
     /// Zeroes the recurrent state: the next forward pass starts from h₀ = c₀ = 0.
     public func resetState() {
-        let count = batchCapacity * spec.hiddenSize
         for l in 0..<spec.layers {
-            hidden[l].pointer.update(repeating: 0, count: count)
-            if spec.cell == .lstm { cell[l].pointer.update(repeating: 0, count: count) }
+            initialHidden[l].zero()
+            initialCell[l].zero()
         }
     }
 
@@ -102,8 +106,17 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
     public func carryState() {
         let count = batchSize * spec.hiddenSize, last = seqLen * count
         for l in 0..<spec.layers {
-            hidden[l].pointer.update(from: hidden[l].pointer + last, count: count)
-            if spec.cell == .lstm { cell[l].pointer.update(from: cell[l].pointer + last, count: count) }
+            initialHidden[l].pointer.update(from: hidden[l].pointer + last, count: count)
+            if spec.cell == .lstm { initialCell[l].pointer.update(from: cell[l].pointer + last, count: count) }
+        }
+    }
+
+    /// Puts the initial state into block 0 of the sequence buffers (start of every forward pass).
+    func loadInitialState() {
+        let count = batchSize * spec.hiddenSize
+        for l in 0..<spec.layers {
+            hidden[l].pointer.update(from: initialHidden[l].pointer, count: count)
+            if spec.cell == .lstm { cell[l].pointer.update(from: initialCell[l].pointer, count: count) }
         }
     }
 
@@ -112,14 +125,15 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         spec.layers * batchSize * spec.hiddenSize * (spec.cell == .lstm ? 2 : 1)
     }
 
-    /// The carried state (initial state of the next forward pass) for `batchSize` rows, for checkpoints.
+    /// The state the next forward pass starts from, for its first `batchSize` rows (for checkpoints).
     public func exportState(batchSize: Int) -> [Scalar] {
+        precondition(batchSize <= batchCapacity, "state size mismatch")
         let count = batchSize * spec.hiddenSize
         var out: [Scalar] = []
         out.reserveCapacity(stateCount(batchSize: batchSize))
         for l in 0..<spec.layers {
-            out.append(contentsOf: UnsafeBufferPointer(start: hidden[l].pointer, count: count))
-            if spec.cell == .lstm { out.append(contentsOf: UnsafeBufferPointer(start: cell[l].pointer, count: count)) }
+            out.append(contentsOf: UnsafeBufferPointer(start: initialHidden[l].pointer, count: count))
+            if spec.cell == .lstm { out.append(contentsOf: UnsafeBufferPointer(start: initialCell[l].pointer, count: count)) }
         }
         return out
     }
@@ -131,10 +145,10 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         var offset = 0
         state.withUnsafeBufferPointer { src in
             for l in 0..<spec.layers {
-                hidden[l].pointer.update(from: src.baseAddress! + offset, count: count)
+                initialHidden[l].pointer.update(from: src.baseAddress! + offset, count: count)
                 offset += count
                 if spec.cell == .lstm {
-                    cell[l].pointer.update(from: src.baseAddress! + offset, count: count)
+                    initialCell[l].pointer.update(from: src.baseAddress! + offset, count: count)
                     offset += count
                 }
             }

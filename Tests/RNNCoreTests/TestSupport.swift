@@ -63,3 +63,28 @@ func largestRelativeError(_ a: [Double], _ b: [Double], floor: Double) -> (error
     }
     return worst
 }
+
+extension Harness {
+    /// One training step (zero, forward, backward, clip, update); returns the loss before the update.
+    @discardableResult
+    func trainStep(_ batch: Batch<Scalar>, optimizer: Optimizer<Scalar>, lr: Double, clip: Double = 1, dropoutSeed: UInt64 = 7) -> Double {
+        let loss = lossAndGradients(batch, training: true, dropoutSeed: dropoutSeed)
+        if case .finite = GradientClipping.clip(gradients.pointer, count: gradients.count, maxNorm: clip) {
+            optimizer.update(parameters: parameters.pointer, gradients: gradients.pointer, range: 0..<parameters.count, lr: lr)
+            optimizer.finishStep()
+        }
+        return loss
+    }
+
+    /// Class predicted for each row of the last forward pass.
+    func predictedClasses() -> [Int] {
+        let o = network.spec.outputSize, out = workspace.lastOutputs
+        return (0..<workspace.outputRows).map { r in
+            (0..<o).max { out[r * o + $0] < out[r * o + $1] }!
+        }
+    }
+}
+
+func adam<Scalar: RNNScalar>(_ harness: Harness<Scalar>) -> Optimizer<Scalar> {
+    Optimizer(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), parameterCount: harness.network.parameterCount)
+}
