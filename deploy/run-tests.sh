@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite, in release mode: the learning tests train real networks, which debug builds
+# run tens of times slower.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/require-packages.sh
+swift build -c release
+swift test -c release
