@@ -100,3 +100,85 @@ MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cP
         }
     }
 }
+
+// ---- Recurrent products over packed weights --------------------------------------------------------
+//
+// Register blocking: MR rows × NR panels of 16 columns are accumulated in MR·NR vector registers
+// (6 × 4 = 24 of AVX-512's 32) while the k loop streams the packed panels; each k step loads NR vectors,
+// broadcasts MR scalars of A and issues MR·NR fused multiply-adds.
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4)));
+
+size_t rnn_packed_size_f32(size_t k, size_t n) { return ((n + 15) / 16) * 16 * k; }
+
+void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n, float *packed) {
+    size_t panels = (n + 15) / 16;
+    for (size_t p = 0; p < panels; p++) {
+        float *dst = packed + p * k * 16;
+        for (size_t kk = 0; kk < k; kk++) {
+            for (size_t i = 0; i < 16; i++) {
+                size_t j = p * 16 + i;
+                dst[kk * 16 + i] = j < n ? (transposed ? w[j * ldw + kk] : w[kk * ldw + j]) : 0.0f;
+            }
+        }
+    }
+}
+
+INLINE void micro_kernel(const size_t MR, const size_t NR, size_t k, const float *a, size_t lda,
+                         const float *p, size_t panel_stride, float *c, size_t ldc, size_t ncols, int accumulate) {
+    v16 acc[6][4];
+    for (size_t r = 0; r < MR; r++)
+        for (size_t q = 0; q < NR; q++) acc[r][q] = (v16){0};
+    for (size_t kk = 0; kk < k; kk++) {
+        v16 b[4];
+        for (size_t q = 0; q < NR; q++) b[q] = *(const v16 *)(p + q * panel_stride + kk * 16);
+        for (size_t r = 0; r < MR; r++) {
+            float av = a[r * lda + kk];
+            for (size_t q = 0; q < NR; q++) acc[r][q] += b[q] * av;
+        }
+    }
+    for (size_t r = 0; r < MR; r++) {
+        float *row = c + r * ldc;
+        for (size_t q = 0; q < NR; q++) {
+            size_t col = q * 16;
+            if (col + 16 <= ncols) {
+                v16u *dst = (v16u *)(row + col);
+                *dst = accumulate ? *dst + acc[r][q] : acc[r][q];
+            } else {
+                for (size_t i = 0; col + i < ncols; i++) row[col + i] = (accumulate ? row[col + i] : 0.0f) + acc[r][q][i];
+            }
+        }
+    }
+}
+
+#define MR_CASES(NR)                                                                                     \
+    switch (mr) {                                                                                        \
+    case 6: micro_kernel(6, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
+    case 5: micro_kernel(5, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
+    case 4: micro_kernel(4, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
+    case 3: micro_kernel(3, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
+    case 2: micro_kernel(2, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
+    default: micro_kernel(1, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;             \
+    }
+
+MULTIVERSION void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda,
+                                      const float *packed, float *c, size_t ldc, int accumulate) {
+    size_t panels = (n + 15) / 16;
+    for (size_t np = 0; np < panels; np += 4) {
+        size_t nr = panels - np < 4 ? panels - np : 4;
+        size_t ncols = n - np * 16 < nr * 16 ? n - np * 16 : nr * 16;
+        const float *p0 = packed + np * k * 16;
+        for (size_t m0 = 0; m0 < m; m0 += 6) {
+            size_t mr = m - m0 < 6 ? m - m0 : 6;
+            const float *a0 = a + m0 * lda;
+            float *c0 = c + m0 * ldc + np * 16;
+            switch (nr) {
+            case 4: MR_CASES(4) break;
+            case 3: MR_CASES(3) break;
+            case 2: MR_CASES(2) break;
+            default: MR_CASES(1) break;
+            }
+        }
+    }
+}

@@ -9,13 +9,13 @@ extension Network {
         let gates = ws.gates[l].pointer, hs = ws.hidden[l].pointer, hnBuf = ws.hiddenGateN[l].pointer
         let hh = ws.stepHidden[l].pointer
         project(input, rows: b * t, width: d, weights: w.inputWeights, bias: w.inputBias, outputs: g, into: gates)
+        packRecurrentWeights(w, forward: true, workspace: ws)
 
         for step in 0..<t {
             let gt = gates + step * b * g
             let hPrev = hs + step * b * h, hNext = hPrev + b * h
             for r in 0..<b { (hh + r * g).update(from: w.hiddenBias, count: g) }
-            Scalar.gemm(transA: false, transB: true, m: b, n: g, k: h, alpha: 1, a: hPrev, lda: h,
-                        b: w.hiddenWeights, ldb: h, beta: 1, c: hh, ldc: g)
+            recurrentForward(hPrev, rows: b, weights: w, workspace: ws, accumulate: true, into: hh)
             for r in 0..<b {
                 let row = gt + r * g, hrow = hh + r * g, hn = hnBuf + (step * b + r) * h
                 for j in 0..<(2 * h) { row[j] += hrow[j] }
@@ -43,6 +43,7 @@ extension Network {
         let dGx = ws.dGates[l].pointer, dGh = ws.dGatesHidden[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer
         dh.update(repeating: 0, count: b * h)
+        packRecurrentWeights(w, forward: false, workspace: ws)
 
         for step in stride(from: t - 1, through: 0, by: -1) {
             let hPrev = hs + step * b * h, dOutT = dOut + step * b * h
@@ -62,8 +63,7 @@ extension Network {
                 }
             }
             if step > 0 {
-                Scalar.gemm(transA: false, transB: false, m: b, n: h, k: g, alpha: 1, a: dGh + step * b * g, lda: g,
-                            b: w.hiddenWeights, ldb: h, beta: 1, c: dh, ldc: h)
+                recurrentBackward(dGh + step * b * g, rows: b, weights: w, workspace: ws, accumulate: true, into: dh)
             }
         }
         accumulateWeightGradients(dGates: dGx, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)

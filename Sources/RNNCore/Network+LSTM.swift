@@ -9,14 +9,14 @@ extension Network {
         let bias = ws.bias.pointer
         for j in 0..<g { bias[j] = w.inputBias[j] + w.hiddenBias[j] }
         project(input, rows: b * t, width: d, weights: w.inputWeights, bias: bias, outputs: g, into: gates)
+        packRecurrentWeights(w, forward: true, workspace: ws)
 
         for step in 0..<t {
             let gt = gates + step * b * g
             let hPrev = hs + step * b * h, hNext = hPrev + b * h
             let cPrev = cs + step * b * h, cNext = cPrev + b * h
             let tct = tc + step * b * h
-            Scalar.gemm(transA: false, transB: true, m: b, n: g, k: h, alpha: 1, a: hPrev, lda: h,
-                        b: w.hiddenWeights, ldb: h, beta: 1, c: gt, ldc: g)
+            recurrentForward(hPrev, rows: b, weights: w, workspace: ws, accumulate: true, into: gt)
             Scalar.lstmStepForward(gates: gt, cellPrev: cPrev, cellNext: cNext, tanhCell: tct, hiddenNext: hNext, rows: b, hidden: h)
         }
     }
@@ -31,6 +31,7 @@ extension Network {
         let dh = ws.dHiddenNext.pointer, dc = ws.dCellNext.pointer
         dh.update(repeating: 0, count: b * h)
         dc.update(repeating: 0, count: b * h)
+        packRecurrentWeights(w, forward: false, workspace: ws)
 
         for step in stride(from: t - 1, through: 0, by: -1) {
             let gt = gates + step * b * g, dgt = dG + step * b * g
@@ -41,8 +42,7 @@ extension Network {
             Scalar.lstmStepBackward(gates: gt, cellPrev: cPrev, tanhCell: tct, dOutput: dOutT, dHidden: dh, dCell: dc, dGates: dgt, rows: b, hidden: h)
             // No gradient flows into the initial state: it is a constant (zero or carried across the cut).
             if step > 0 {
-                Scalar.gemm(transA: false, transB: false, m: b, n: h, k: g, alpha: 1, a: dgt, lda: g,
-                            b: w.hiddenWeights, ldb: h, beta: 0, c: dh, ldc: h)
+                recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)
             }
         }
         accumulateWeightGradients(dGates: dG, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)

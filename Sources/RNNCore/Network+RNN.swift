@@ -8,10 +8,10 @@ extension Network {
         for j in 0..<h { bias[j] = w.inputBias[j] + w.hiddenBias[j] }
         // The pre-activations of step t are written straight into its output block and squashed in place.
         project(input, rows: b * t, width: d, weights: w.inputWeights, bias: bias, outputs: h, into: hs + b * h)
+        packRecurrentWeights(w, forward: true, workspace: ws)
         for step in 0..<t {
             let hPrev = hs + step * b * h, hNext = hPrev + b * h
-            Scalar.gemm(transA: false, transB: true, m: b, n: h, k: h, alpha: 1, a: hPrev, lda: h,
-                        b: w.hiddenWeights, ldb: h, beta: 1, c: hNext, ldc: h)
+            recurrentForward(hPrev, rows: b, weights: w, workspace: ws, accumulate: true, into: hNext)
             Scalar.tanhInPlace(hNext, count: b * h)
         }
     }
@@ -24,12 +24,12 @@ extension Network {
         let hs = ws.hidden[l].pointer, dG = ws.dGates[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer
         dh.update(repeating: 0, count: b * h)
+        packRecurrentWeights(w, forward: false, workspace: ws)
         for step in stride(from: t - 1, through: 0, by: -1) {
             let hOut = hs + (step + 1) * b * h, dgt = dG + step * b * h, dOutT = dOut + step * b * h
             for i in 0..<(b * h) { dgt[i] = (dOutT[i] + dh[i]) * (1 - hOut[i] * hOut[i]) }
             if step > 0 {
-                Scalar.gemm(transA: false, transB: false, m: b, n: h, k: h, alpha: 1, a: dgt, lda: h,
-                            b: w.hiddenWeights, ldb: h, beta: 0, c: dh, ldc: h)
+                recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)
             }
         }
         accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)

@@ -224,6 +224,36 @@ extension Network {
                     b: weights, ldb: width, beta: 1, c: out, ldc: outputs)
     }
 
+    /// Packs W_hh for the per-step products of one pass: forward h · W_hhᵀ, or backward dG · W_hh.
+    func packRecurrentWeights<Scalar: RNNScalar>(_ w: RecurrentWeights<Scalar>, forward: Bool, workspace ws: Workspace<Scalar>) {
+        let h = spec.hiddenSize, g = spec.cell.gateCount * h
+        if forward {
+            Scalar.pack(w.hiddenWeights, ldw: h, transposed: true, k: h, n: g, into: ws.packedForward.pointer)
+        } else {
+            Scalar.pack(w.hiddenWeights, ldw: h, transposed: false, k: g, n: h, into: ws.packedBackward.pointer)
+        }
+    }
+
+    /// gates (+)= h · W_hhᵀ for one step: [b, H] · [H, G].
+    func recurrentForward<Scalar: RNNScalar>(
+        _ hPrev: UnsafePointer<Scalar>, rows: Int, weights w: RecurrentWeights<Scalar>, workspace ws: Workspace<Scalar>,
+        accumulate: Bool, into out: UnsafeMutablePointer<Scalar>
+    ) {
+        let h = spec.hiddenSize, g = spec.cell.gateCount * h
+        Scalar.gemmPacked(m: rows, n: g, k: h, a: hPrev, lda: h, packed: ws.packedForward.pointer, weights: w.hiddenWeights,
+                          ldw: h, transposed: true, accumulate: accumulate, c: out, ldc: g)
+    }
+
+    /// dh (+)= dG · W_hh for one step: [b, G] · [G, H].
+    func recurrentBackward<Scalar: RNNScalar>(
+        _ dGates: UnsafePointer<Scalar>, rows: Int, weights w: RecurrentWeights<Scalar>, workspace ws: Workspace<Scalar>,
+        accumulate: Bool, into dh: UnsafeMutablePointer<Scalar>
+    ) {
+        let h = spec.hiddenSize, g = spec.cell.gateCount * h
+        Scalar.gemmPacked(m: rows, n: h, k: g, a: dGates, lda: g, packed: ws.packedBackward.pointer, weights: w.hiddenWeights,
+                          ldw: h, transposed: false, accumulate: accumulate, c: dh, ldc: h)
+    }
+
     /// dW += dGᵀ · X and db += Σ_rows dG: the weight gradients of all time steps in one GEMM.
     func accumulateWeightGradients<Scalar: RNNScalar>(
         dGates: UnsafePointer<Scalar>, rows: Int, gates: Int, x: UnsafePointer<Scalar>, width: Int,

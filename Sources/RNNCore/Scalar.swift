@@ -27,6 +27,15 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
     static func tanhInPlace(_ x: UnsafeMutablePointer<Self>, count: Int)
     /// y[i] = tanh(x[i]) for i in 0..<count.
     static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    /// Elements of the packed form of a k × n recurrent operand (0 where the type does not pack).
+    static func packedCount(k: Int, n: Int) -> Int
+    /// Packs B (k × n) once per pass: B = Wᵀ when `transposed` (W is n × k), else W (k × n); row stride ldw.
+    static func pack(_ w: UnsafePointer<Self>, ldw: Int, transposed: Bool, k: Int, n: Int, into packed: UnsafeMutablePointer<Self>)
+    /// C (=|+=) A · B over the packed B; `weights`/`ldw`/`transposed` describe B unpacked, for types that
+    /// do not pack.
+    static func gemmPacked(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, packed: UnsafePointer<Self>,
+        weights: UnsafePointer<Self>, ldw: Int, transposed: Bool, accumulate: Bool, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// The pointwise part of one LSTM step for `rows` rows (see `Network+LSTM.swift`).
     static func lstmStepForward(
         gates: UnsafeMutablePointer<Self>, cellPrev: UnsafePointer<Self>, cellNext: UnsafeMutablePointer<Self>,
@@ -39,6 +48,17 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
 }
 
 extension RNNScalar {
+    /// Reference implementation (used for Double): no packing, BLAS on the unpacked weights.
+    public static func packedCount(k: Int, n: Int) -> Int { 0 }
+    public static func pack(_ w: UnsafePointer<Self>, ldw: Int, transposed: Bool, k: Int, n: Int, into packed: UnsafeMutablePointer<Self>) {}
+    public static func gemmPacked(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, packed: UnsafePointer<Self>,
+        weights: UnsafePointer<Self>, ldw: Int, transposed: Bool, accumulate: Bool, c: UnsafeMutablePointer<Self>, ldc: Int
+    ) {
+        gemm(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: weights, ldb: ldw,
+             beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+    }
+
     /// Reference implementation (used for Double): i f g o = σ σ tanh σ; c' = f⊙c + i⊙g; h' = o⊙tanh(c').
     public static func lstmStepForward(
         gates: UnsafeMutablePointer<Self>, cellPrev: UnsafePointer<Self>, cellNext: UnsafeMutablePointer<Self>,
@@ -105,6 +125,18 @@ extension Float: RNNScalar {
     }
     public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         rnn_tanh_f32(x, y, count)
+    }
+    // The per-step recurrent products are small (batch rows × 4H); OpenBLAS re-packs the whole weight
+    // matrix on every call. Packing it once per pass and reusing it for all T steps is the gain.
+    public static func packedCount(k: Int, n: Int) -> Int { rnn_packed_size_f32(k, n) }
+    public static func pack(_ w: UnsafePointer<Float>, ldw: Int, transposed: Bool, k: Int, n: Int, into packed: UnsafeMutablePointer<Float>) {
+        rnn_pack_f32(w, ldw, transposed ? 1 : 0, k, n, packed)
+    }
+    public static func gemmPacked(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+        weights: UnsafePointer<Float>, ldw: Int, transposed: Bool, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        rnn_gemm_packed_f32(m, n, k, a, lda, packed, c, ldc, accumulate ? 1 : 0)
     }
     public static func lstmStepForward(
         gates: UnsafeMutablePointer<Float>, cellPrev: UnsafePointer<Float>, cellNext: UnsafeMutablePointer<Float>,

@@ -12,6 +12,7 @@
 /// - `dGates[l]`, `dGatesHidden[l]` [N, G]: gradients at the gate pre-activations (the second for GRU)
 /// - `dHidden[l]` [N, H]: gradient arriving at the layer's outputs
 /// - `dropMask[l]`, `dropped[l]` [N, H]: inverted-dropout mask and the masked outputs fed to layer l+1
+/// - `packedForward`, `packedBackward`: the layer's W_hh packed for the per-step products
 /// - `embedded` [N, E] or `featureInput` [N, D]: layer 0's input
 /// - `outputs` [R, O]: softmax probabilities (cross-entropy) or predictions (MSE); R = N or B
 public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
@@ -43,6 +44,9 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
     let dropMask: [Buffer<Scalar>]
     let dropped: [Buffer<Scalar>]
     let bias: Buffer<Scalar>
+    /// W_hhᵀ packed for the forward recurrent product (h · W_hhᵀ), and W_hh for the backward one (dG · W_hh).
+    let packedForward: Buffer<Scalar>
+    let packedBackward: Buffer<Scalar>
     let outputs: Buffer<Scalar>
     let dOutputs: Buffer<Scalar>
 
@@ -79,6 +83,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         dropMask = (0..<layers).map { l in Buffer(count: hasDropout && l < layers - 1 ? n * h : 0) }
         dropped = (0..<layers).map { l in Buffer(count: hasDropout && l < layers - 1 ? n * h : 0) }
         bias = Buffer(count: g)
+        packedForward = Buffer(count: Scalar.packedCount(k: h, n: g))
+        packedBackward = Buffer(count: Scalar.packedCount(k: g, n: h))
         let rows = spec.targets == .everyStep ? n : b
         outputs = Buffer(count: rows * spec.outputSize)
         dOutputs = Buffer(count: rows * spec.outputSize)

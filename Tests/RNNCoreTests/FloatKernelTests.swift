@@ -40,3 +40,29 @@ import Testing
         }
     }
 }
+
+@Suite struct PackedProductTests {
+    /// The packed recurrent product against OpenBLAS, over shapes that exercise every row and panel
+    /// remainder of the register blocking (6 rows × 4 panels of 16 columns).
+    @Test(arguments: [(1, 1, 1), (5, 17, 3), (6, 64, 8), (7, 65, 9), (13, 100, 33), (32, 256, 64), (3, 48, 129)])
+    func packedProductMatchesBLAS(m: Int, n: Int, k: Int) {
+        var rng = Xoshiro256(seed: UInt64(m * 1000 + n * 10 + k))
+        let a = Buffer<Float>((0..<(m * k)).map { _ in Float(rng.normal()) })
+        for transposed in [true, false] {
+            let w = Buffer<Float>((0..<(n * k)).map { _ in Float(rng.normal()) })  // n × k if transposed, else k × n
+            let ldw = transposed ? k : n
+            let packed = Buffer<Float>(count: Float.packedCount(k: k, n: n))
+            Float.pack(w.pointer, ldw: ldw, transposed: transposed, k: k, n: n, into: packed.pointer)
+            for accumulate in [false, true] {
+                let start = (0..<(m * n)).map { _ in Float(rng.normal()) }
+                let expected = Buffer(start), actual = Buffer(start)
+                Float.gemm(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: k,
+                           b: w.pointer, ldb: ldw, beta: accumulate ? 1 : 0, c: expected.pointer, ldc: n)
+                Float.gemmPacked(m: m, n: n, k: k, a: a.pointer, lda: k, packed: packed.pointer, weights: w.pointer,
+                                 ldw: ldw, transposed: transposed, accumulate: accumulate, c: actual.pointer, ldc: n)
+                let worst = zip(expected.array, actual.array).map { abs($0 - $1) }.max()!
+                #expect(worst <= 1e-4 * Float(k).squareRoot(), "m \(m) n \(n) k \(k) transposed \(transposed) accumulate \(accumulate): \(worst)")
+            }
+        }
+    }
+}

@@ -23,4 +23,17 @@ void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, float *cNext, f
 void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const float *tanhC, const float *dOut,
                                 const float *dh, float *dc, float *dGates, size_t rows, size_t hidden);
 
+#ifndef RNN_KERNELS_GEMM_H
+#define RNN_KERNELS_GEMM_H
+// Recurrent products with the weight matrix packed once and reused for all T time steps.
+//
+// B is the k × n right-hand operand: B[kk][j] = w[j * ldw + kk] when `transposed` (h · W_hhᵀ, forward),
+// w[kk * ldw + j] otherwise (dG · W_hh, backward). The packed form is column panels of 16:
+// packed[(p * k + kk) * 16 + i] = B[kk][16p + i], zero beyond n. Size: rnn_packed_size_f32(k, n) floats.
+size_t rnn_packed_size_f32(size_t k, size_t n);
+void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n, float *packed);
+// C[m, n] = A[m, k] · B (accumulate = 0) or C += A · B (accumulate = 1), row-major A (lda) and C (ldc).
+void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                         float *c, size_t ldc, int accumulate);
+#endif
 #endif
