@@ -66,8 +66,8 @@ extension Network {
                 recurrentBackward(dGh + step * b * g, rows: b, weights: w, workspace: ws, accumulate: true, into: dh)
             }
         }
-        accumulateWeightGradients(dGates: dGx, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)
-        accumulateWeightGradients(dGates: dGh, rows: n, gates: g, x: hs, width: h, dWeights: dw.hiddenWeights, dBias: dw.hiddenBias)
+        accumulateWeightGradients(dGates: dGx, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBiases: [dw.inputBias], workspace: ws)
+        accumulateWeightGradients(dGates: dGh, rows: n, gates: g, x: hs, width: h, dWeights: dw.hiddenWeights, dBiases: [dw.hiddenBias], workspace: ws)
         if let dInput {
             Scalar.gemm(transA: false, transB: false, m: n, n: d, k: g, alpha: 1, a: dGx, lda: g,
                         b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)

@@ -94,7 +94,7 @@ extension Network {
         }
         accumulateWeightGradients(dGates: dOut, rows: rows, gates: o, x: headInput(ws), width: h,
                                   dWeights: gradients + layout["head.weight"].offset,
-                                  dBias: gradients + layout["head.bias"].offset)
+                                  dBiases: [gradients + layout["head.bias"].offset], workspace: ws)
         let headWeights = parameters + layout["head.weight"].offset
         var dRows = dTop
         if spec.targets == .lastStep {

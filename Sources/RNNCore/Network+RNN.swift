@@ -32,8 +32,8 @@ extension Network {
                 recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)
             }
         }
-        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: input, width: d, dWeights: dw.inputWeights, dBias: dw.inputBias)
-        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: hs, width: h, dWeights: dw.hiddenWeights, dBias: dw.hiddenBias)
+        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: input, width: d, dWeights: dw.inputWeights, dBiases: [dw.inputBias, dw.hiddenBias], workspace: ws)
+        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: hs, width: h, dWeights: dw.hiddenWeights, dBiases: [], workspace: ws)
         if let dInput {
             Scalar.gemm(transA: false, transB: false, m: n, n: d, k: h, alpha: 1, a: dG, lda: h,
                         b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)

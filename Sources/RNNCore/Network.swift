@@ -254,16 +254,23 @@ extension Network {
                           ldw: h, transposed: false, accumulate: accumulate, c: dh, ldc: h)
     }
 
-    /// dW += dGᵀ · X and db += Σ_rows dG: the weight gradients of all time steps in one GEMM.
+    /// dW += dGᵀ · X, and db += Σ_rows dG for each of `dBiases`: the weight gradients of all time steps in one
+    /// GEMM. LSTM and RNN pass both biases at once (their gradients are equal), so the rows are summed once.
     func accumulateWeightGradients<Scalar: RNNScalar>(
         dGates: UnsafePointer<Scalar>, rows: Int, gates: Int, x: UnsafePointer<Scalar>, width: Int,
-        dWeights: UnsafeMutablePointer<Scalar>, dBias: UnsafeMutablePointer<Scalar>
+        dWeights: UnsafeMutablePointer<Scalar>, dBiases: [UnsafeMutablePointer<Scalar>], workspace ws: Workspace<Scalar>
     ) {
         Scalar.gemm(transA: true, transB: false, m: gates, n: width, k: rows, alpha: 1, a: dGates, lda: gates,
                     b: x, ldb: width, beta: 1, c: dWeights, ldc: width)
+        guard !dBiases.isEmpty else { return }
+        let sums = ws.columnSums.pointer
+        sums.update(repeating: 0, count: gates)
         for r in 0..<rows {
             let row = dGates + r * gates
-            for j in 0..<gates { dBias[j] += row[j] }
+            for j in 0..<gates { sums[j] += row[j] }
+        }
+        for dBias in dBiases {
+            for j in 0..<gates { dBias[j] += sums[j] }
         }
     }
 }

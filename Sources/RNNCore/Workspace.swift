@@ -44,6 +44,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
     let dropMask: [Buffer<Scalar>]
     let dropped: [Buffer<Scalar>]
     let bias: Buffer<Scalar>
+    /// Scratch for the bias gradients: column sums of a gate-gradient matrix, [max(G, O)].
+    let columnSums: Buffer<Scalar>
     /// W_hhᵀ packed for the forward recurrent product (h · W_hhᵀ), and W_hh for the backward one (dG · W_hh).
     let packedForward: Buffer<Scalar>
     let packedBackward: Buffer<Scalar>
@@ -83,6 +85,7 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         dropMask = (0..<layers).map { l in Buffer(count: hasDropout && l < layers - 1 ? n * h : 0) }
         dropped = (0..<layers).map { l in Buffer(count: hasDropout && l < layers - 1 ? n * h : 0) }
         bias = Buffer(count: g)
+        columnSums = Buffer(count: max(g, spec.outputSize))
         packedForward = Buffer(count: Scalar.packedCount(k: h, n: g))
         packedBackward = Buffer(count: Scalar.packedCount(k: g, n: h))
         let rows = spec.targets == .everyStep ? n : b
