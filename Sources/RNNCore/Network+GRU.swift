@@ -38,7 +38,7 @@ extension Network {
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>
     ) {
-        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, g = 3 * h, d = w.inputWidth, n = b * t
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, g = 3 * h
         let gates = ws.gates[l].pointer, hs = ws.hidden[l].pointer, hnBuf = ws.hiddenGateN[l].pointer
         let dGx = ws.dGates[l].pointer, dGh = ws.dGatesHidden[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer
@@ -66,11 +66,7 @@ extension Network {
                 recurrentBackward(dGh + step * b * g, rows: b, weights: w, workspace: ws, accumulate: true, into: dh)
             }
         }
-        accumulateWeightGradients(dGates: dGx, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBiases: [dw.inputBias], workspace: ws)
-        accumulateWeightGradients(dGates: dGh, rows: n, gates: g, x: hs, width: h, dWeights: dw.hiddenWeights, dBiases: [dw.hiddenBias], workspace: ws)
-        if let dInput {
-            Scalar.gemm(transA: false, transB: false, m: n, n: d, k: g, alpha: 1, a: dGx, lda: g,
-                        b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)
-        }
+        finishLayerBackward(layer: l, weights: w, gradients: dw, dInputGates: dGx, dHiddenGates: dGh, input: input,
+                            dInput: dInput, workspace: ws)
     }
 }

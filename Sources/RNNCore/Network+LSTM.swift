@@ -25,8 +25,8 @@ extension Network {
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>
     ) {
-        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, g = 4 * h, d = w.inputWidth, n = b * t
-        let gates = ws.gates[l].pointer, hs = ws.hidden[l].pointer, cs = ws.cell[l].pointer, tc = ws.tanhCell[l].pointer
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, g = 4 * h
+        let gates = ws.gates[l].pointer, cs = ws.cell[l].pointer, tc = ws.tanhCell[l].pointer
         let dG = ws.dGates[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer, dc = ws.dCellNext.pointer
         dh.update(repeating: 0, count: b * h)
@@ -45,11 +45,7 @@ extension Network {
                 recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)
             }
         }
-        accumulateWeightGradients(dGates: dG, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBiases: [dw.inputBias, dw.hiddenBias], workspace: ws)
-        accumulateWeightGradients(dGates: dG, rows: n, gates: g, x: hs, width: h, dWeights: dw.hiddenWeights, dBiases: [], workspace: ws)
-        if let dInput {
-            Scalar.gemm(transA: false, transB: false, m: n, n: d, k: g, alpha: 1, a: dG, lda: g,
-                        b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)
-        }
+        finishLayerBackward(layer: l, weights: w, gradients: dw, dInputGates: dG, dHiddenGates: dG, input: input,
+                            dInput: dInput, workspace: ws)
     }
 }

@@ -20,7 +20,7 @@ extension Network {
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>
     ) {
-        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize, d = w.inputWidth, n = b * t
+        let b = ws.batchSize, t = ws.seqLen, h = spec.hiddenSize
         let hs = ws.hidden[l].pointer, dG = ws.dGates[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer
         dh.update(repeating: 0, count: b * h)
@@ -32,11 +32,7 @@ extension Network {
                 recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)
             }
         }
-        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: input, width: d, dWeights: dw.inputWeights, dBiases: [dw.inputBias, dw.hiddenBias], workspace: ws)
-        accumulateWeightGradients(dGates: dG, rows: n, gates: h, x: hs, width: h, dWeights: dw.hiddenWeights, dBiases: [], workspace: ws)
-        if let dInput {
-            Scalar.gemm(transA: false, transB: false, m: n, n: d, k: h, alpha: 1, a: dG, lda: h,
-                        b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)
-        }
+        finishLayerBackward(layer: l, weights: w, gradients: dw, dInputGates: dG, dHiddenGates: dG, input: input,
+                            dInput: dInput, workspace: ws)
     }
 }

@@ -254,6 +254,30 @@ extension Network {
                           ldw: h, transposed: false, accumulate: accumulate, c: dh, ldc: h)
     }
 
+    /// The end of a layer's backward pass, after the time loop: the weight and bias gradients of all steps
+    /// (one GEMM each) and the gradient w.r.t. the layer's input (one GEMM), if anyone needs it.
+    ///
+    /// - Parameters:
+    ///   - dInputGates: gradient at the input-side pre-activations [N, G].
+    ///   - dHiddenGates: at the hidden-side pre-activations; the same matrix for LSTM and RNN, whose two
+    ///     biases then get the same gradient; GRU's differ in the n gate.
+    func finishLayerBackward<Scalar: RNNScalar>(
+        layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
+        dInputGates: UnsafePointer<Scalar>, dHiddenGates: UnsafePointer<Scalar>,
+        input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>
+    ) {
+        let n = ws.batchSize * ws.seqLen, h = spec.hiddenSize, g = spec.cell.gateCount * h, d = w.inputWidth
+        let shared = dInputGates == dHiddenGates
+        accumulateWeightGradients(dGates: dInputGates, rows: n, gates: g, x: input, width: d, dWeights: dw.inputWeights,
+                                  dBiases: shared ? [dw.inputBias, dw.hiddenBias] : [dw.inputBias], workspace: ws)
+        accumulateWeightGradients(dGates: dHiddenGates, rows: n, gates: g, x: ws.hidden[l].pointer, width: h,
+                                  dWeights: dw.hiddenWeights, dBiases: shared ? [] : [dw.hiddenBias], workspace: ws)
+        if let dInput {
+            Scalar.gemm(transA: false, transB: false, m: n, n: d, k: g, alpha: 1, a: dInputGates, lda: g,
+                        b: w.inputWeights, ldb: d, beta: 0, c: dInput, ldc: d)
+        }
+    }
+
     /// dW += dGᵀ · X, and db += Σ_rows dG for each of `dBiases`: the weight gradients of all time steps in one
     /// GEMM. LSTM and RNN pass both biases at once (their gradients are equal), so the rows are summed once.
     func accumulateWeightGradients<Scalar: RNNScalar>(
