@@ -43,13 +43,12 @@ public struct Network: Sendable, Equatable {
     /// `resetState()`, the previous chunk's final state after `carryState()`), and returns the loss as a
     /// sum and a count (zero for `.none` targets).
     ///
-    /// - Parameters:
-    ///   - training: applies dropout, with a mask drawn from `dropoutRNG`.
+    /// - Parameter dropout: training mode: dropout with masks from this source. nil evaluates (no dropout).
     @_specialize(exported: true, where Scalar == Float)
     @_specialize(exported: true, where Scalar == Double)
     public func forward<Scalar: RNNScalar>(
         parameters: UnsafePointer<Scalar>, batch: Batch<Scalar>, workspace ws: Workspace<Scalar>,
-        training: Bool = false, dropoutRNG: inout Xoshiro256
+        dropout: DropoutSource? = nil
     ) -> LossSum {
         let b = batch.batchSize, t = batch.seqLen
         precondition(ws.spec == spec, "workspace belongs to another network")
@@ -90,8 +89,8 @@ public struct Network: Sendable, Equatable {
             case .rnn: rnnForward(layer: l, weights: view, input: input, workspace: ws)
             }
             let outputs = UnsafePointer(ws.hidden[l].pointer + b * h)
-            if l < spec.layers - 1 && training && spec.dropout > 0 {
-                applyDropout(outputs, count: n * h, mask: ws.dropMask[l].pointer, into: ws.dropped[l].pointer, rng: &dropoutRNG)
+            if l < spec.layers - 1, let dropout, spec.dropout > 0 {
+                applyDropout(outputs, layer: l, rows: b, steps: t, source: dropout, mask: ws.dropMask[l].pointer, into: ws.dropped[l].pointer)
                 input = UnsafePointer(ws.dropped[l].pointer)
             } else {
                 if l < spec.layers - 1 && spec.dropout > 0 {
@@ -159,22 +158,49 @@ public struct Network: Sendable, Equatable {
         return false
     }
 
-    /// out = x · mask, mask = 0 with probability p, else 1/(1-p).
+    /// out = x · mask, mask = 0 with probability p, else 1/(1-p); x and mask are [T, B, H].
     private func applyDropout<Scalar: RNNScalar>(
-        _ x: UnsafePointer<Scalar>, count: Int, mask: UnsafeMutablePointer<Scalar>,
-        into out: UnsafeMutablePointer<Scalar>, rng: inout Xoshiro256
+        _ x: UnsafePointer<Scalar>, layer: Int, rows b: Int, steps t: Int, source: DropoutSource,
+        mask: UnsafeMutablePointer<Scalar>, into out: UnsafeMutablePointer<Scalar>
     ) {
-        // Compare 32 random bits with p·2³²: exact, portable, two masks per generator call.
+        // Compare 32 random bits with p·2³²: exact and portable, two mask entries per generator call.
         let threshold = UInt64((spec.dropout * 4_294_967_296).rounded())
         let keep = Scalar(1 / (1 - spec.dropout))
-        var i = 0
-        while i < count {
-            let bits = rng.next()
-            mask[i] = (bits & 0xFFFF_FFFF) < threshold ? 0 : keep
-            if i + 1 < count { mask[i + 1] = (bits >> 32) < threshold ? 0 : keep }
-            i += 2
+        let h = spec.hiddenSize, perRow = t * h
+        for r in 0..<b {
+            var rng = source.generator(layer: layer, row: r)
+            var i = 0
+            while i < perRow {
+                let bits = rng.next()
+                let (step, j) = (i / h, i % h)
+                mask[(step * b + r) * h + j] = (bits & 0xFFFF_FFFF) < threshold ? 0 : keep
+                if i + 1 < perRow {
+                    let (step2, j2) = ((i + 1) / h, (i + 1) % h)
+                    mask[(step2 * b + r) * h + j2] = (bits >> 32) < threshold ? 0 : keep
+                }
+                i += 2
+            }
         }
-        for j in 0..<count { out[j] = x[j] * mask[j] }
+        for j in 0..<(b * t * h) { out[j] = x[j] * mask[j] }
+    }
+}
+
+/// Where a training forward pass's dropout masks come from. Row r of a shard is row `rowOffset + r` of
+/// the minibatch, and its mask at layer l is drawn from `Xoshiro256(seed:, stream: [step, l, row])`: masks
+/// depend on (seed, step, example) only, never on how the minibatch was split across workers.
+public struct DropoutSource: Sendable, Equatable {
+    public var seed: UInt64
+    public var step: Int
+    public var rowOffset: Int
+
+    public init(seed: UInt64, step: Int, rowOffset: Int = 0) {
+        self.seed = seed
+        self.step = step
+        self.rowOffset = rowOffset
+    }
+
+    func generator(layer: Int, row: Int) -> Xoshiro256 {
+        Xoshiro256(seed: seed, stream: [0xD809, UInt64(step), UInt64(layer), UInt64(rowOffset + row)])
     }
 }
 

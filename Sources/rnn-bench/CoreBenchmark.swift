@@ -100,10 +100,9 @@ struct StepTimer {
         let workspace = Workspace<Float>(spec: config.spec, batchCapacity: config.batchSize, seqCapacity: config.seqLen)
         let optimizer = Optimizer<Float>(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), parameterCount: network.parameterCount)
         let batch = config.randomBatch(seed: 2)
-        var rng = Xoshiro256(seed: 3)
         func step() {
             gradients.zero()
-            let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace, training: true, dropoutRNG: &rng)
+            let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace, dropout: DropoutSource(seed: 3, step: optimizer.step))
             network.backward(parameters: parameters.pointer, gradients: gradients.pointer, batch: batch, workspace: workspace, lossScale: Float(1 / loss.count))
             if case .finite = GradientClipping.clip(gradients.pointer, count: gradients.count, maxNorm: 5) {
                 optimizer.update(parameters: parameters.pointer, gradients: gradients.pointer, range: 0..<parameters.count, lr: 2e-3)

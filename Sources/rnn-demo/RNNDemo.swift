@@ -28,7 +28,6 @@ struct RNNDemo {
         // char-rnn batching: the text cut into b contiguous streams; each step reads the next t+1 characters.
         let streamLength = ids.count / b
         var cursor = 0
-        var rng = Xoshiro256(seed: 2)
         let start = Date()
         for step in 0..<steps {
             if cursor + t + 1 > streamLength {
@@ -45,7 +44,7 @@ struct RNNDemo {
             cursor += t
             let batch = Batch<Float>(batchSize: b, seqLen: t, input: .tokens(inputs), target: .classes(targets))
             gradients.zero()
-            let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace, training: true, dropoutRNG: &rng)
+            let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace, dropout: DropoutSource(seed: 2, step: step))
             network.backward(parameters: parameters.pointer, gradients: gradients.pointer, batch: batch, workspace: workspace, lossScale: Float(1 / loss.count))
             workspace.carryState()
             let clip = GradientClipping.clip(gradients.pointer, count: gradients.count, maxNorm: 5)
@@ -69,7 +68,7 @@ struct RNNDemo {
         var sampleRNG = Xoshiro256(seed: 3)
         for _ in 0..<240 {
             _ = network.forward(parameters: parameters.pointer, batch: Batch(batchSize: 1, seqLen: 1, input: .tokens([next]), target: .none),
-                                workspace: sampler, dropoutRNG: &sampleRNG)
+                                workspace: sampler)
             sampler.carryState()
             let p = sampler.lastOutputs.map { pow(Double($0), 1 / 0.7) }
             var u = sampleRNG.nextUnit() * p.reduce(0, +)

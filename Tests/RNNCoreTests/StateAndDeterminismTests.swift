@@ -35,6 +35,28 @@ import Testing
         #expect(Array(harness.workspace.lastOutputs) != second)
     }
 
+    /// Rows r0..<r1 of a batch, time-major.
+    func rows(_ batch: Batch<Double>, _ range: Range<Int>) -> Batch<Double> {
+        guard case .tokens(let x) = batch.input, case .classes(let y) = batch.target else { fatalError() }
+        let b = batch.batchSize
+        let pick = { (v: [Int32]) in (0..<batch.seqLen).flatMap { t in range.map { v[t * b + $0] } } }
+        return Batch(batchSize: range.count, seqLen: batch.seqLen, input: .tokens(pick(x)), target: .classes(pick(y)))
+    }
+
+    @Test func dropoutMasksDoNotDependOnSharding() {
+        let harness = Harness<Double>(Self.spec, batch: 5, seq: 6)
+        let whole: Batch<Double> = randomBatch(Self.spec, batch: 5, seq: 6, seed: 8)
+        let net = harness.network, p = harness.parameters.pointer, ws = harness.workspace
+        let full = net.forward(parameters: p, batch: whole, workspace: ws, dropout: DropoutSource(seed: 3, step: 11))
+        let a = net.forward(parameters: p, batch: rows(whole, 0..<2), workspace: ws, dropout: DropoutSource(seed: 3, step: 11, rowOffset: 0))
+        let b = net.forward(parameters: p, batch: rows(whole, 2..<5), workspace: ws, dropout: DropoutSource(seed: 3, step: 11, rowOffset: 2))
+        #expect(abs((a + b).sum - full.sum) <= 1e-12 * full.sum, "shards \((a + b).sum) vs whole \(full.sum)")
+        let otherStep = net.forward(parameters: p, batch: whole, workspace: ws, dropout: DropoutSource(seed: 3, step: 12))
+        #expect(otherStep.sum != full.sum, "another step draws other masks")
+        let evaluation = net.forward(parameters: p, batch: whole, workspace: ws)
+        #expect(evaluation.sum != full.sum, "evaluation applies no dropout")
+    }
+
     @Test func smallerBatchAfterLargerStartsFromZeroState() {
         let harness = Harness<Double>(Self.spec, batch: 8, seq: 6)
         let small: Batch<Double> = randomBatch(Self.spec, batch: 2, seq: 6, seed: 4)

@@ -18,18 +18,16 @@ final class Harness<Scalar: RNNScalar> {
 
     /// Mean loss of a forward pass with a dropout mask drawn from `dropoutSeed`.
     func loss(_ batch: Batch<Scalar>, training: Bool = false, dropoutSeed: UInt64 = 7) -> Double {
-        var rng = Xoshiro256(seed: dropoutSeed)
-        return network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace,
-                               training: training, dropoutRNG: &rng).mean
+        network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace,
+                        dropout: training ? DropoutSource(seed: dropoutSeed, step: 0) : nil).mean
     }
 
     /// Zeroes the gradients, runs forward and backward, returns the mean loss.
     @discardableResult
     func lossAndGradients(_ batch: Batch<Scalar>, training: Bool = false, dropoutSeed: UInt64 = 7) -> Double {
         gradients.zero()
-        var rng = Xoshiro256(seed: dropoutSeed)
         let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace,
-                                   training: training, dropoutRNG: &rng)
+                                   dropout: training ? DropoutSource(seed: dropoutSeed, step: 0) : nil)
         network.backward(parameters: parameters.pointer, gradients: gradients.pointer, batch: batch,
                          workspace: workspace, lossScale: Scalar(1 / loss.count))
         return loss.mean
