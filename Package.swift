@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "RNNCore", targets: ["RNNCore"]),
+        .library(name: "RNNTraining", targets: ["RNNTraining"]),
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
         .executable(name: "rnn-demo", targets: ["rnn-demo"]),
     ],
@@ -28,6 +29,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])]
         ),
         .target(name: "RNNCore", dependencies: ["COpenBLAS", "CRNNKernels"]),
+        .target(name: "RNNTraining", dependencies: ["RNNCore"]),
         .executableTarget(
             name: "rnn-bench",
             dependencies: ["RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -37,6 +39,7 @@ let package = Package(
             dependencies: ["RNNCore"]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
+        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,61 @@
+/// One value of a run configuration, as it arrives in JSON.
+public enum ConfigValue: Sendable, Equatable, Codable, CustomStringConvertible {
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case bool(Bool)
+    case list([String])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Bool.self) { self = .bool(v) }
+        else if let v = try? c.decode(Int.self) { self = .int(v) }
+        else if let v = try? c.decode(Double.self) { self = .double(v) }
+        else if let v = try? c.decode(String.self) { self = .string(v) }
+        else if let v = try? c.decode([String].self) { self = .list(v) }
+        else {
+            throw DecodingError.typeMismatch(ConfigValue.self, .init(codingPath: c.codingPath,
+                debugDescription: "expected a number, a string, a boolean or a list of strings"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let v): try c.encode(v)
+        case .double(let v): try c.encode(v)
+        case .string(let v): try c.encode(v)
+        case .bool(let v): try c.encode(v)
+        case .list(let v): try c.encode(v)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .int(let v): "\(v)"
+        case .double(let v): "\(v)"
+        case .string(let v): v
+        case .bool(let v): "\(v)"
+        case .list(let v): v.joined(separator: ",")
+        }
+    }
+
+    /// A typed value from a `key=value` override: integers, then decimals, then booleans, then
+    /// comma-separated lists for list keys, else a string.
+    public static func parse(_ text: String, asListKey: Bool = false) -> ConfigValue {
+        if asListKey { return .list(text.split(separator: ",").map { String($0).trimmingCharacters(in: " ") }) }
+        if let v = Int(text) { return .int(v) }
+        if let v = Double(text) { return .double(v) }
+        if text == "true" || text == "false" { return .bool(text == "true") }
+        return .string(text)
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
+}

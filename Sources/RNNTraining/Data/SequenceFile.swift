@@ -1,0 +1,180 @@
+import Foundation
+import RNNCore
+
+/// Labelled sequences in JSON Lines: one example per line, `{"input": [[x…], …], "target": …}`.
+///
+/// Every example has the same length T and width D. The target is, for classification, a class index
+/// (at the last step) or a list of T indices (one per step); for regression, a number or a list of
+/// numbers (a vector at the last step) or a list of T lists (one vector per step). The tail
+/// `val_fraction` of the lines is the validation split; training examples are shuffled every epoch by a
+/// generator derived from (seed, epoch).
+public struct SequenceFile: TrainingData {
+    let inputs: [[Float]]        // per example, [T, D] row-major
+    let classTargets: [[Int32]]  // per example, [1] or [T]
+    let valueTargets: [[Float]]  // per example, [O] or [T, O]
+    let trainCount: Int
+    public let width: Int
+    public let outputSize: Int
+    public let targets: TargetMode
+    public let loss: LossKind
+    public let batchSize: Int
+    public let seqLen: Int
+    let seed: UInt64
+    let classes: Int?
+
+    public init(bytes: [UInt8], name: String, config: RunConfig) throws {
+        guard !bytes.isEmpty else { throw TrainingError(.invalidData, "\(name): the file is empty") }
+        _ = try TextCorpus.decodeUTF8(bytes, name: name)
+        let classification = config.task == .classification
+        guard config.task != .lm else { throw TrainingError(.invalidConfig, "task: lm needs a text file, not JSON Lines", key: "task") }
+        loss = classification ? .crossEntropy : .meanSquaredError
+        var inputs: [[Float]] = [], classTargets: [[Int32]] = [], valueTargets: [[Float]] = []
+        var shape: (t: Int, d: Int, perStep: Bool, o: Int)?
+        var lineNumber = 0
+        for lineBytes in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if lineBytes.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { continue }
+            func fail(_ why: String) -> TrainingError { TrainingError(.invalidData, "\(name): line \(lineNumber): \(why)") }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(lineBytes))) as? [String: Any] else {
+                throw fail("not a JSON object")
+            }
+            guard let rawInput = object["input"] as? [[Any]], !rawInput.isEmpty else { throw fail("\"input\" must be a non-empty list of steps, each a list of numbers") }
+            guard let target = object["target"] else { throw fail("\"target\" is missing") }
+            if let extra = object.keys.first(where: { $0 != "input" && $0 != "target" }) { throw fail("unknown field \"\(extra)\"") }
+            let t = rawInput.count, d = rawInput[0].count
+            var x: [Float] = []
+            x.reserveCapacity(t * d)
+            for (step, row) in rawInput.enumerated() {
+                guard row.count == d else { throw fail("step \(step) of \"input\" has \(row.count) values, step 0 has \(d) (ragged rows)") }
+                for value in row { x.append(try SequenceFile.number(value, what: "input step \(step)", fail: fail)) }
+            }
+            var perStep = false, o = 1
+            if classification {
+                if let list = target as? [Any], !(target is NSNumber) {
+                    guard list.count == t else { throw fail("a per-step target needs \(t) class indices, got \(list.count)") }
+                    classTargets.append(try list.map { Int32(try SequenceFile.classIndex($0, fail: fail)) })
+                    perStep = true
+                } else {
+                    classTargets.append([Int32(try SequenceFile.classIndex(target, fail: fail))])
+                }
+            } else {
+                if let steps = target as? [[Any]] {
+                    guard steps.count == t else { throw fail("a per-step target needs \(t) vectors, got \(steps.count)") }
+                    o = steps[0].count
+                    var y: [Float] = []
+                    for (step, v) in steps.enumerated() {
+                        guard v.count == o else { throw fail("target step \(step) has \(v.count) values, step 0 has \(o) (ragged rows)") }
+                        for value in v { y.append(try SequenceFile.number(value, what: "target", fail: fail)) }
+                    }
+                    valueTargets.append(y)
+                    perStep = true
+                } else if let vector = target as? [Any], !(target is NSNumber) {
+                    o = vector.count
+                    valueTargets.append(try vector.map { try SequenceFile.number($0, what: "target", fail: fail) })
+                } else {
+                    valueTargets.append([try SequenceFile.number(target, what: "target", fail: fail)])
+                }
+            }
+            if let s = shape {
+                guard s.t == t, s.d == d else { throw fail("input is \(t) steps × \(d) values; earlier examples are \(s.t) × \(s.d)") }
+                guard s.perStep == perStep, s.o == o else { throw fail("the target's form differs from earlier examples") }
+            } else {
+                shape = (t, d, perStep, o)
+            }
+            inputs.append(x)
+        }
+        guard let shape else { throw TrainingError(.invalidData, "\(name): the file has no examples") }
+        self.inputs = inputs
+        self.classTargets = classTargets
+        self.valueTargets = valueTargets
+        width = shape.d
+        seqLen = shape.t
+        targets = shape.perStep ? .everyStep : .lastStep
+        batchSize = config.batchSize
+        seed = config.seed
+        let valCount = Int(Double(inputs.count) * config.valFraction)
+        trainCount = inputs.count - valCount
+        guard config.seqLen == shape.t else {
+            throw TrainingError(.invalidConfig, "seq_len: the examples of \(name) have \(shape.t) steps; set seq_len = \(shape.t)", key: "seq_len")
+        }
+        if classification {
+            let largest = Int(classTargets[..<trainCount].flatMap { $0 }.max() ?? 0)
+            let count = config.numClasses > 0 ? config.numClasses : largest + 1
+            if let (i, bad) = classTargets.enumerated().lazy.compactMap({ e in e.element.first { Int($0) >= count }.map { (e.offset, $0) } }).first {
+                throw TrainingError(.invalidData, "\(name): example \(i + 1) has class index \(bad), out of range for \(count) classes (num_classes)", key: "num_classes")
+            }
+            outputSize = count
+            classes = count
+        } else {
+            outputSize = shape.o
+            classes = nil
+        }
+        guard trainCount >= batchSize else {
+            throw TrainingError(.invalidData, "\(name): the training split has \(trainCount) examples, fewer than batch_size \(batchSize)", key: "batch_size")
+        }
+    }
+
+    static func number(_ value: Any, what: String, fail: (String) -> TrainingError) throws -> Float {
+        guard let n = value as? NSNumber, isNotBoolean(n), n.doubleValue.isFinite else {
+            throw fail("\(what): \(value) is not a finite number")
+        }
+        return Float(n.doubleValue)
+    }
+
+    static func classIndex(_ value: Any, fail: (String) -> TrainingError) throws -> Int {
+        guard let n = value as? NSNumber, isNotBoolean(n), Double(n.intValue) == n.doubleValue, n.intValue >= 0 else {
+            throw fail("class index \(value) must be a non-negative integer")
+        }
+        return n.intValue
+    }
+
+    public var input: DataInput { .features(count: width) }
+    public var carriesState: Bool { false }
+    public var stepsPerEpoch: Int { trainCount / batchSize }
+    public var metadata: DataMetadata { DataMetadata(classes: classes) }
+
+    func order(epoch: Int) -> [Int] {
+        var indices = Array(0..<trainCount)
+        var rng = Xoshiro256(seed: seed, stream: [0x5EC5, UInt64(epoch)])
+        for i in stride(from: indices.count - 1, to: 0, by: -1) { indices.swapAt(i, rng.below(i + 1)) }
+        return indices
+    }
+
+    public func trainingBatch(epoch: Int, index: Int) -> Batch<Float> {
+        batch(Array(order(epoch: epoch)[(index * batchSize)..<((index + 1) * batchSize)]))
+    }
+
+    public func validationBatches() -> [Batch<Float>] {
+        let indices = Array(trainCount..<inputs.count)
+        return stride(from: 0, to: indices.count, by: batchSize).map { batch(Array(indices[$0..<min($0 + batchSize, indices.count)])) }
+    }
+
+    func batch(_ examples: [Int]) -> Batch<Float> {
+        let b = examples.count, t = seqLen, d = width
+        var x = [Float](repeating: 0, count: t * b * d)
+        for (r, e) in examples.enumerated() {
+            for s in 0..<t { for j in 0..<d { x[(s * b + r) * d + j] = inputs[e][s * d + j] } }
+        }
+        let target: Batch<Float>.Target
+        if loss == .crossEntropy {
+            if targets == .everyStep {
+                target = .classes((0..<t).flatMap { s in examples.map { classTargets[$0][s] } })
+            } else {
+                target = .classes(examples.map { classTargets[$0][0] })
+            }
+        } else {
+            let o = outputSize
+            if targets == .everyStep {
+                target = .values((0..<t).flatMap { s in examples.flatMap { Array(valueTargets[$0][(s * o)..<((s + 1) * o)]) } })
+            } else {
+                target = .values(examples.flatMap { valueTargets[$0] })
+            }
+        }
+        return Batch(batchSize: b, seqLen: t, input: .features(x), target: target)
+    }
+}
+
+/// JSONSerialization returns booleans as NSNumber too; a boolean is never a number here.
+@inline(__always) private func isNotBoolean(_ n: NSNumber) -> Bool {
+    String(cString: n.objCType) != "c"
+}

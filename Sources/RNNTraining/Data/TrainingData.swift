@@ -1,0 +1,68 @@
+import RNNCore
+
+/// A dataset prepared for one run: it knows the network's input and output, and hands out the minibatch
+/// of any step of any epoch (deterministically, so a resumed run sees the same batches).
+public protocol TrainingData: Sendable {
+    /// What the network reads, its output width, loss and target mode for this data.
+    var input: DataInput { get }
+    var outputSize: Int { get }
+    var loss: LossKind { get }
+    var targets: TargetMode { get }
+    /// Minibatches per epoch.
+    var stepsPerEpoch: Int { get }
+    /// Whether consecutive steps continue the same streams (char-rnn): the trainer then carries the
+    /// recurrent state across steps and resets it at each epoch.
+    var carriesState: Bool { get }
+    /// Batch rows and time steps of every training minibatch.
+    var batchSize: Int { get }
+    var seqLen: Int { get }
+    /// The minibatch of step `index` (0..<stepsPerEpoch) of `epoch`.
+    func trainingBatch(epoch: Int, index: Int) -> Batch<Float>
+    /// The whole validation split as consecutive batches (state carried across them when `carriesState`).
+    func validationBatches() -> [Batch<Float>]
+    /// What must travel with the model to use it later: the vocabulary, the normalisation.
+    var metadata: DataMetadata { get }
+}
+
+/// What a dataset feeds the network.
+public enum DataInput: Sendable, Equatable {
+    case tokens(vocabularySize: Int)
+    case features(count: Int)
+}
+
+extension TrainingData {
+    /// The network this data and `config` call for.
+    public func networkSpec(_ config: RunConfig) -> NetworkSpec {
+        let inputKind: InputKind
+        switch input {
+        case .tokens(let v): inputKind = .tokens(vocabularySize: v, embeddingSize: config.embeddingSize)
+        case .features(let d): inputKind = .features(featureCount: d)
+        }
+        return NetworkSpec(input: inputKind, cell: config.cell, hiddenSize: config.hiddenSize, layers: config.layers,
+                           dropout: config.dropout, outputSize: outputSize, loss: loss, targets: targets,
+                           forgetBias: config.forgetBias)
+    }
+}
+
+/// Data facts stored with a run and in its checkpoints.
+public struct DataMetadata: Sendable, Equatable, Codable {
+    /// Text: the vocabulary, index = token id (each entry one Unicode scalar).
+    public var vocabulary: [String]?
+    /// CSV: the input and target columns with the z-score normalisation fitted on the training split.
+    public var inputColumns: [String]?
+    public var targetColumns: [String]?
+    public var mean: [Double]?
+    public var std: [Double]?
+    /// Classification: the number of classes.
+    public var classes: Int?
+
+    public init(vocabulary: [String]? = nil, inputColumns: [String]? = nil, targetColumns: [String]? = nil,
+                mean: [Double]? = nil, std: [Double]? = nil, classes: Int? = nil) {
+        self.vocabulary = vocabulary
+        self.inputColumns = inputColumns
+        self.targetColumns = targetColumns
+        self.mean = mean
+        self.std = std
+        self.classes = classes
+    }
+}
