@@ -1,0 +1,36 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// File writes that survive crashes and power loss.
+enum FileIO {
+    static func read(_ url: URL) throws -> [UInt8] {
+        do { return Array(try Data(contentsOf: url)) } catch {
+            throw TrainingError(.io, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Temporary file in the same directory, write, fsync, rename over `url`, fsync the directory.
+    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        func fail(_ what: String) -> TrainingError { TrainingError(.io, "cannot \(what) \(url.path): \(String(cString: strerror(errno)))") }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw fail("create a temporary file for") }
+        var written = 0
+        let ok: Bool = bytes.withUnsafeBytes { p in
+            while written < p.count {
+                let n = Glibc.write(fd, p.baseAddress! + written, p.count - written)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok else { unlink(temporary.path); throw fail("write") }
+        guard rename(temporary.path, url.path) == 0 else { unlink(temporary.path); throw fail("rename into") }
+        let dfd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}

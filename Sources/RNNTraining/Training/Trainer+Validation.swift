@@ -1,0 +1,49 @@
+import Foundation
+import RNNCore
+
+extension Trainer {
+    /// Evaluates the whole validation split (on replica 0's queue), reports the metrics, tracks the best
+    /// validation loss (writing a `best` checkpoint when it improves) and the patience count.
+    func validate() throws {
+        let batches = data.validationBatches()
+        guard !batches.isEmpty else { return }
+        let network = network, parameters = parameters, ws = validationWorkspace, carries = data.carriesState
+        let spec = network.spec
+        let metrics: [String: Double] = replicas[0].queue.sync {
+            ws.resetState()
+            var loss = LossSum(), correct = 0.0, counted = 0.0
+            var forget = [Double](repeating: 0, count: spec.cell == .lstm ? spec.layers : 0), forgetRows = 0.0
+            for batch in batches {
+                loss = loss + network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
+                if carries { ws.carryState() }
+                if spec.loss == .crossEntropy, case .classes(let targets) = batch.target {
+                    let out = ws.lastOutputs, o = spec.outputSize
+                    for r in 0..<ws.outputRows {
+                        var best = 0
+                        for j in 1..<o where out[r * o + j] > out[r * o + best] { best = j }
+                        if best == Int(targets[r]) { correct += 1 }
+                        counted += 1
+                    }
+                }
+                let rows = Double(batch.batchSize * batch.seqLen)
+                for (l, mean) in ws.meanForgetGate().enumerated() { forget[l] += mean * rows }
+                forgetRows += rows
+            }
+            var metrics = [MetricName.valLoss: loss.mean]
+            if config.task == .lm { metrics[MetricName.valBPC] = loss.mean / log(2) }
+            if config.task == .classification && counted > 0 { metrics[MetricName.valAccuracy] = correct / counted }
+            for (l, sum) in forget.enumerated() { metrics[MetricName.forgetGate(layer: l)] = sum / forgetRows }
+            return metrics
+        }
+        sink(.validation(step: state.step, metrics: metrics))
+        let valLoss = metrics[MetricName.valLoss]!
+        if valLoss.isFinite && valLoss < (state.bestValLoss ?? .infinity) {
+            state.bestValLoss = valLoss
+            state.bestStep = state.step
+            state.validationsSinceBest = 0
+            _ = try writeCheckpoint(kind: .best)
+        } else {
+            state.validationsSinceBest += 1
+        }
+    }
+}

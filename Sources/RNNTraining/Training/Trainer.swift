@@ -1,0 +1,178 @@
+import Dispatch
+import Foundation
+import RNNCore
+
+/// Trains one run: W replicas on W serial Dispatch queues, gradients all-reduced in a fixed order, a
+/// divergence guard, validation, early stopping, checkpoints that resume exactly.
+///
+/// `run` blocks the calling thread, which only coordinates; the work runs on the replicas' own queues,
+/// never on the caller's thread pool. Progress goes to `sink` in order.
+public final class Trainer: @unchecked Sendable {
+    // @unchecked Sendable: the mutable state below is touched only by the thread inside `run`; the
+    // replicas' buffers only from their queues while that thread waits (see Replica).
+    public let config: RunConfig
+    public let data: any TrainingData
+    public let network: Network
+    let parameters: Buffer<Float>
+    let reduced: Buffer<Float>
+    let optimizer: Optimizer<Float>
+    let schedule: LearningRateSchedule
+    let replicas: [Replica]
+    let validationWorkspace: Workspace<Float>
+    let checkpointDirectory: URL?
+    let sink: @Sendable (TrainingEvent) -> Void
+    public internal(set) var state = TrainerState()
+    /// The last checkpoint written (or the initial state): where a rollback returns to.
+    var rollbackPoint: Checkpoint?
+    var periodicCheckpointSteps: [Int] = []
+
+    /// A new run from `config`'s seed, or, with `resumeFrom`, the continuation of a checkpointed one.
+    public init(config: RunConfig, data: any TrainingData, checkpointDirectory: URL?, resumeFrom checkpoint: Checkpoint? = nil,
+                sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
+        self.config = config
+        self.data = data
+        let network = Network(spec: data.networkSpec(config))
+        self.network = network
+        let count = network.parameterCount
+        parameters = Buffer(count: count)
+        reduced = Buffer(count: count)
+        optimizer = Optimizer(kind: Trainer.optimizerKind(config), weightDecay: config.weightDecay, parameterCount: count)
+        schedule = Trainer.schedule(config)
+        let workers = min(config.workers, data.batchSize), seqLen = data.seqLen
+        let rowRanges = Replica.split(data.batchSize, into: workers)
+        let chunks = Replica.split(count, into: workers, alignment: 16)
+        replicas = (0..<workers).map {
+            Replica(index: $0, spec: network.spec, parameterCount: count, rows: rowRanges[$0], chunk: chunks[$0], seqLen: seqLen)
+        }
+        validationWorkspace = Workspace(spec: network.spec, batchCapacity: data.batchSize, seqCapacity: data.seqLen)
+        self.checkpointDirectory = checkpointDirectory
+        self.sink = sink
+        if let checkpoint {
+            try restore(checkpoint)
+        } else {
+            network.initializeParameters(parameters.buffer, seed: config.seed)
+        }
+        rollbackPoint = checkpoint ?? makeCheckpoint()
+    }
+
+    static func optimizerKind(_ c: RunConfig) -> OptimizerKind {
+        switch c.optimizer {
+        case .sgd: .sgd(momentum: c.momentum, nesterov: c.nesterov)
+        case .adam: .adam(beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon)
+        case .adamw: .adamW(beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon)
+        case .rmsprop: .rmsprop(alpha: 0.99, epsilon: c.epsilon, momentum: c.momentum)
+        }
+    }
+
+    static func schedule(_ c: RunConfig) -> LearningRateSchedule {
+        let shape: LearningRateSchedule.Shape
+        switch c.lrSchedule {
+        case .constant: shape = .constant
+        case .step: shape = .step(every: c.lrStep, gamma: c.lrDecay)
+        case .exponential: shape = .exponential(gamma: c.lrDecay)
+        case .cosine: shape = .cosine(totalSteps: max(1, c.maxSteps - c.warmupSteps), minimum: c.minLR)
+        }
+        return LearningRateSchedule(base: c.lr, shape: shape, warmupSteps: c.warmupSteps)
+    }
+
+    /// The current parameters (a copy).
+    public var currentParameters: [Float] { parameters.array }
+
+    /// Trains until a limit, early stopping, a stop request (then writes a checkpoint to resume from), or
+    /// divergence (throws `.diverged`).
+    public func run(control: TrainingControl = TrainingControl()) throws -> TrainingOutcome {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let elapsedBefore = state.elapsed
+        func elapsed() -> Double { elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 }
+        let tokensPerStep = Double(data.batchSize * (data.carriesState ? data.seqLen : 1))
+        let stepsPerEpoch = data.stepsPerEpoch
+
+        while true {
+            if let reason = limitReached(elapsed: elapsed()) {
+                state.elapsed = elapsed()
+                if config.evalEvery == 0 || state.step % config.evalEvery != 0 { try validate() }
+                _ = try writeCheckpoint(kind: .final)
+                return .completed(reason: reason)
+            }
+            if control.stopRequested {
+                state.elapsed = elapsed()
+                return .stopped(checkpoint: try writeCheckpoint(kind: .periodic))
+            }
+            if state.indexInEpoch >= stepsPerEpoch {
+                state.epoch += 1
+                state.indexInEpoch = 0
+                continue
+            }
+            let stepStart = DispatchTime.now().uptimeNanoseconds
+            let batch = data.trainingBatch(epoch: state.epoch, index: state.indexInEpoch)
+            if data.carriesState && state.indexInEpoch == 0 {
+                for r in replicas { r.workspace.resetState() }
+            }
+            let result = trainStep(batch)
+            state.step += 1
+            state.indexInEpoch += 1
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
+            switch result {
+            case .applied(let loss, let norm, let lr):
+                state.consecutiveSkips = 0
+                sink(.step(StepMetrics(step: state.step, epoch: state.epoch, trainLoss: loss, gradNorm: norm, lr: lr,
+                                       tokensPerSecond: tokensPerStep / seconds, wallTime: elapsed())))
+                if config.spikeFactor > 0, state.recentLosses.count >= 10 {
+                    let median = state.recentLosses.sorted()[state.recentLosses.count / 2]
+                    if loss > config.spikeFactor * median {
+                        try rollBack(reason: "loss \(loss) is more than spike_factor \(config.spikeFactor) × the recent median \(median)")
+                        continue
+                    }
+                }
+                state.recentLosses.append(loss)
+                if state.recentLosses.count > 50 { state.recentLosses.removeFirst() }
+            case .skipped(let reason):
+                state.skippedSteps += 1
+                state.consecutiveSkips += 1
+                sink(.skipped(step: state.step, reason: reason))
+                if state.consecutiveSkips >= config.maxSkips {
+                    try rollBack(reason: "\(state.consecutiveSkips) consecutive steps had a non-finite loss or gradient")
+                    continue
+                }
+            }
+            if config.evalEvery > 0 && state.step % config.evalEvery == 0 {
+                state.elapsed = elapsed()
+                try validate()
+            }
+            if config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0 {
+                state.elapsed = elapsed()
+                _ = try writeCheckpoint(kind: .periodic)
+            }
+        }
+    }
+
+    private func limitReached(elapsed: Double) -> String? {
+        if config.maxSteps > 0 && state.step >= config.maxSteps { return "max_steps \(config.maxSteps) reached" }
+        if config.maxEpochs > 0 && state.epoch >= config.maxEpochs { return "max_epochs \(config.maxEpochs) reached" }
+        if config.maxTime > 0 && elapsed >= config.maxTime { return "max_time \(config.maxTime) s reached" }
+        if config.patience > 0 && state.validationsSinceBest >= config.patience {
+            return "early stop: no better val_loss in \(config.patience) validations (best \(state.bestValLoss ?? .nan) at step \(state.bestStep ?? 0))"
+        }
+        return nil
+    }
+
+    private func rollBack(reason: String) throws {
+        state.rollbacks += 1
+        guard state.rollbacks <= config.maxRollbacks, let point = rollbackPoint else {
+            throw TrainingError(.diverged, "training diverged at step \(state.step): \(reason), after \(state.rollbacks - 1) rollbacks; lower lr (now \(config.lr)) or clip_norm (now \(config.clipNorm)), or add warmup_steps")
+        }
+        // Parameters and optimizer state come back; the step counter and data position go on, past the
+        // batches that caused the trouble.
+        let keep = state
+        try restore(point)
+        state.step = keep.step
+        state.epoch = keep.epoch
+        state.indexInEpoch = keep.indexInEpoch
+        state.rollbacks = keep.rollbacks
+        state.skippedSteps = keep.skippedSteps
+        state.elapsed = keep.elapsed
+        state.consecutiveSkips = 0
+        state.recentLosses = []
+        sink(.rollback(step: state.step, toStep: point.state.step, reason: reason))
+    }
+}

@@ -1,0 +1,70 @@
+/// What the trainer reports, in order, through its sink. Metric names are stable: see `MetricName`.
+public enum TrainingEvent: Sendable, Equatable {
+    /// One applied (or skipped) training step.
+    case step(StepMetrics)
+    /// A validation over the whole validation split.
+    case validation(step: Int, metrics: [String: Double])
+    /// A checkpoint file was written (atomically) and can be recorded.
+    case checkpoint(CheckpointRecord)
+    /// A non-finite loss or gradient: the step changed nothing.
+    case skipped(step: Int, reason: String)
+    /// Parameters and optimizer state were restored from the checkpoint of `toStep`; training goes on past
+    /// the offending batches.
+    case rollback(step: Int, toStep: Int, reason: String)
+}
+
+/// The per-step metrics.
+public struct StepMetrics: Sendable, Equatable {
+    public var step: Int
+    public var epoch: Int
+    public var trainLoss: Double
+    public var gradNorm: Double
+    public var lr: Double
+    public var tokensPerSecond: Double
+    /// Seconds of training since the run began (across resumptions).
+    public var wallTime: Double
+
+    /// The metrics under their stable names.
+    public var named: [String: Double] {
+        [MetricName.trainLoss: trainLoss, MetricName.gradNorm: gradNorm, MetricName.lr: lr,
+         MetricName.tokensPerSecond: tokensPerSecond, MetricName.epoch: Double(epoch), MetricName.wallTime: wallTime]
+    }
+}
+
+/// The documented metric names.
+public enum MetricName {
+    public static let trainLoss = "train_loss"
+    public static let gradNorm = "grad_norm"
+    public static let lr = "lr"
+    /// Tokens (text) or examples (CSV, JSON Lines) per second.
+    public static let tokensPerSecond = "tokens_per_s"
+    public static let epoch = "epoch"
+    public static let wallTime = "wall_time"
+    public static let valLoss = "val_loss"
+    /// Validation bits per character (text).
+    public static let valBPC = "val_bpc"
+    /// Validation accuracy (classification).
+    public static let valAccuracy = "val_accuracy"
+    /// Mean forget-gate activation of LSTM layer l over the validation split.
+    public static func forgetGate(layer: Int) -> String { "forget_gate_l\(layer)" }
+}
+
+/// A checkpoint file the trainer wrote.
+public struct CheckpointRecord: Sendable, Equatable {
+    public enum Kind: String, Sendable { case periodic, best, final }
+    public var step: Int
+    public var path: String
+    public var size: Int
+    /// CRC-32 of the file's content before its trailing checksum (the file verifies itself).
+    public var checksum: UInt32
+    public var valLoss: Double?
+    public var kind: Kind
+}
+
+/// How a call to `Trainer.run` ended.
+public enum TrainingOutcome: Sendable, Equatable {
+    /// A limit was reached (steps, epochs, time) or early stopping triggered.
+    case completed(reason: String)
+    /// A stop (cancel, pause, shutdown) was requested; a checkpoint to resume from was written.
+    case stopped(checkpoint: CheckpointRecord?)
+}
