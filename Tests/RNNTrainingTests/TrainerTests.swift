@@ -1,0 +1,90 @@
+import Foundation
+import RNNCore
+@testable import RNNTraining
+import Testing
+
+@Suite struct TrainerTests {
+    func textConfig(_ extra: [String: ConfigValue] = [:]) throws -> RunConfig {
+        try config(["max_steps": .int(40), "hidden_size": .int(24), "embedding_size": .int(8), "layers": .int(2),
+                    "dropout": .double(0.1), "batch_size": .int(8), "seq_len": .int(12), "workers": .int(2),
+                    "lr": .double(0.01), "eval_every": .int(10), "checkpoint_every": .int(10), "seed": .int(5)]
+                   .merging(extra) { $1 })
+    }
+
+    func train(_ c: RunConfig, directory: URL? = nil, resume: Checkpoint? = nil, stopAt: Int? = nil) throws -> (Trainer, EventLog, TrainingOutcome) {
+        let data = try TextCorpus(bytes: sampleText(), name: "t.txt", config: c)
+        let log = EventLog(), control = TrainingControl()
+        let trainer = try Trainer(config: c, data: data, checkpointDirectory: directory, resumeFrom: resume) { event in
+            log.record(event)
+            if let stopAt, case .step(let m) = event, m.step == stopAt { control.requestStop() }
+        }
+        return (trainer, log, try trainer.run(control: control))
+    }
+
+    @Test func sameSeedAndWorkersGiveABitIdenticalRun() throws {
+        let (a, logA, _) = try train(textConfig())
+        let (b, logB, _) = try train(textConfig())
+        #expect(logA.losses.map(\.bitPattern) == logB.losses.map(\.bitPattern))
+        #expect(a.currentParameters.map(\.bitPattern) == b.currentParameters.map(\.bitPattern))
+        let (c, _, _) = try train(textConfig(["seed": .int(6)]))
+        #expect(c.currentParameters != a.currentParameters)
+        #expect(logA.losses.count == 40 && logA.losses.last! < logA.losses.first!, "it learns: \(logA.losses.first!) → \(logA.losses.last!)")
+    }
+
+    @Test func workerCountsDifferOnlyByRounding() throws {
+        let base: [String: ConfigValue] = ["max_steps": .int(200), "eval_every": .int(0), "checkpoint_every": .int(0), "batch_size": .int(12), "lr": .double(0.003)]
+        let (_, one, _) = try train(textConfig(base.merging(["workers": .int(1)]) { $1 }))
+        let (_, four, _) = try train(textConfig(base.merging(["workers": .int(4)]) { $1 }))
+        #expect(one.losses.count == 200 && four.losses.count == 200)
+        let worst = zip(one.losses, four.losses).map { abs($0 - $1) / abs($0) }.max()!
+        #expect(worst <= 1e-5, "largest relative difference of the W=1 and W=4 loss curves: \(worst)")
+    }
+
+    @Test(arguments: [1, 2])
+    func resumedRunMatchesUninterruptedRun(workers: Int) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let c = try textConfig(["workers": .int(workers)])
+        let (whole, wholeLog, _) = try train(c, directory: directory.appendingPathComponent("whole"))
+        let (_, firstLog, outcome) = try train(c, directory: directory.appendingPathComponent("split"), stopAt: 17)
+        guard case .stopped(let record?) = outcome else { Issue.record("expected a stop with a checkpoint, got \(outcome)"); return }
+        #expect(record.step == 17, "a stop returns within one step")
+        let checkpoint = try Checkpoint.read(from: URL(fileURLWithPath: record.path))
+        let (resumed, secondLog, _) = try train(c, directory: directory.appendingPathComponent("split"), resume: checkpoint)
+        let combined = firstLog.losses + secondLog.losses
+        #expect(combined.map(\.bitPattern) == wholeLog.losses.map(\.bitPattern), "every loss after the resume equals the uninterrupted run's")
+        #expect(resumed.currentParameters.map(\.bitPattern) == whole.currentParameters.map(\.bitPattern))
+    }
+
+    @Test func validationReportsTheDocumentedMetrics() throws {
+        let (_, log, outcome) = try train(textConfig(["max_steps": .int(20)]))
+        #expect(outcome == .completed(reason: "max_steps 20 reached"))
+        let validations = log.all.compactMap { if case .validation(_, let m) = $0 { return m } else { return nil } }
+        #expect(validations.count == 2)
+        let m = validations[0]
+        #expect(m["val_loss"] != nil && abs(m["val_bpc"]! - m["val_loss"]! / Foundation.log(2.0)) < 1e-12)
+        #expect(m["forget_gate_l0"] != nil && m["forget_gate_l1"] != nil)
+    }
+
+    @Test func checkpointFilesAreRetainedAndVerified() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (_, log, _) = try train(textConfig(["max_steps": .int(50), "keep_checkpoints": .int(2)]), directory: directory)
+        let records = log.all.compactMap { if case .checkpoint(let r) = $0 { return r } else { return nil } }
+        #expect(records.contains { $0.kind == .final && $0.step == 50 })
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+        let best = records.last { $0.kind == .best }!
+        #expect(files.contains("\(best.step).ckpt") && files.contains("50.ckpt") && files.contains("40.ckpt"))
+        #expect(!files.contains("10.ckpt") || best.step == 10, "old periodic checkpoints are collected")
+        // Truncated or corrupted files are refused.
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: records.last!.path)))
+        #expect(throws: TrainingError.self) { try Checkpoint(bytes: Array(bytes.dropLast(100)), name: "x.ckpt") }
+        bytes[bytes.count / 2] ^= 0x40
+        do {
+            _ = try Checkpoint(bytes: bytes, name: "x.ckpt")
+            Issue.record("a corrupted checkpoint must be refused")
+        } catch let e as TrainingError {
+            #expect(e.code == .invalidCheckpoint && e.message.contains("checksum"))
+        }
+    }
+}
