@@ -22,7 +22,8 @@ public struct SequenceFile: TrainingData {
     let seed: UInt64
     let classes: Int?
 
-    public init(bytes: [UInt8], name: String, config: RunConfig) throws {
+    /// Reads `bytes` for `config`. `forEvaluation` accepts files smaller than one training batch.
+    public init(bytes: [UInt8], name: String, config: RunConfig, forEvaluation: Bool = false) throws {
         guard !bytes.isEmpty else { throw TrainingError(.invalidData, "\(name): the file is empty") }
         _ = try TextCorpus.decodeUTF8(bytes, name: name)
         let classification = config.task == .classification
@@ -109,7 +110,7 @@ public struct SequenceFile: TrainingData {
             outputSize = shape.o
             classes = nil
         }
-        guard trainCount >= batchSize else {
+        guard forEvaluation || trainCount >= batchSize else {
             throw TrainingError(.invalidData, "\(name): the training split has \(trainCount) examples, fewer than batch_size \(batchSize)", key: "batch_size")
         }
     }
@@ -132,6 +133,11 @@ public struct SequenceFile: TrainingData {
     public var carriesState: Bool { false }
     public var stepsPerEpoch: Int { trainCount / batchSize }
     public var metadata: DataMetadata { DataMetadata(classes: classes) }
+
+    /// Every example in file order, in batches of `batchSize` (evaluation of a trained model).
+    func allBatches() -> [Batch<Float>] {
+        stride(from: 0, to: inputs.count, by: batchSize).map { batch(Array($0..<min($0 + batchSize, inputs.count))) }
+    }
 
     func order(epoch: Int) -> [Int] {
         var indices = Array(0..<trainCount)

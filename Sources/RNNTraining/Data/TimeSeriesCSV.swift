@@ -21,7 +21,8 @@ public struct TimeSeriesCSV: TrainingData {
     let horizon: Int
     let seed: UInt64
 
-    public init(bytes: [UInt8], name: String, config: RunConfig) throws {
+    /// Reads `bytes` for `config`. With `normalization` (a trained model's), no statistics are fitted.
+    public init(bytes: [UInt8], name: String, config: RunConfig, normalization: (mean: [Double], std: [Double])? = nil) throws {
         guard !bytes.isEmpty else { throw TrainingError(.invalidData, "\(name): the file is empty") }
         let text = try String(decoding: bytes, as: UTF8.self).validatingUTF8(bytes, name: name)
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
@@ -57,7 +58,13 @@ public struct TimeSeriesCSV: TrainingData {
         trainRows = raw.count - valRows
         let width = columnIndex.count
         var mean = [Double](repeating: 0, count: width), std = mean
-        for j in 0..<width {
+        if let normalization {
+            guard normalization.mean.count == width, normalization.std.count == width else {
+                throw TrainingError(.invalidData, "\(name): the model was trained on \(normalization.mean.count) columns, the configuration names \(width)")
+            }
+            (mean, std) = normalization
+        }
+        for j in 0..<width where normalization == nil {
             let column = raw[..<trainRows].map { $0[j] }
             let m = column.reduce(0, +) / Double(max(column.count, 1))
             let variance = column.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(max(column.count, 1))
@@ -74,10 +81,10 @@ public struct TimeSeriesCSV: TrainingData {
         horizon = config.horizon
         seed = config.seed
         let windows = TimeSeriesCSV.windowCount(rows: trainRows, seqLen: seqLen, horizon: horizon)
-        guard windows >= batchSize else {
+        guard normalization != nil || windows >= batchSize else {
             throw TrainingError(.invalidData, "\(name): the training split (\(trainRows) rows) gives \(windows) windows of seq_len \(seqLen) + horizon \(horizon); batch_size \(batchSize) needs at least \(batchSize)", key: "seq_len")
         }
-        if valRows > 0 && TimeSeriesCSV.windowCount(rows: valRows, seqLen: seqLen, horizon: horizon) < 1 {
+        if normalization == nil && valRows > 0 && TimeSeriesCSV.windowCount(rows: valRows, seqLen: seqLen, horizon: horizon) < 1 {
             throw TrainingError(.invalidData, "\(name): the validation split (\(valRows) rows) is shorter than seq_len + horizon = \(seqLen + horizon); raise val_fraction or lower seq_len", key: "val_fraction")
         }
     }
@@ -112,6 +119,15 @@ public struct TimeSeriesCSV: TrainingData {
         let starts = (0..<count).map { trainRows + $0 }
         return stride(from: 0, to: starts.count, by: batchSize).map { batch(starts: Array(starts[$0..<min($0 + batchSize, starts.count)])) }
     }
+
+    /// Every window of the file in order, in batches of `batchSize` (evaluation of a trained model).
+    func allWindowBatches() -> [Batch<Float>] {
+        let starts = Array(0..<TimeSeriesCSV.windowCount(rows: rows.count, seqLen: seqLen, horizon: horizon))
+        return stride(from: 0, to: starts.count, by: batchSize).map { batch(starts: Array(starts[$0..<min($0 + batchSize, starts.count)])) }
+    }
+
+    /// The last `seqLen` rows' inputs, normalised, [T, D] (the start of a forecast).
+    var lastWindow: [[Float]] { rows.suffix(seqLen).map { Array($0[0..<inputColumns.count]) } }
 
     func batch(starts: [Int]) -> Batch<Float> {
         let b = starts.count, d = inputColumns.count, o = targetColumns.count

@@ -32,12 +32,36 @@ public enum DataInput: Sendable, Equatable {
 
 extension TrainingData {
     /// The network this data and `config` call for.
-    public func networkSpec(_ config: RunConfig) -> NetworkSpec {
-        let inputKind: InputKind
+    public func networkSpec(_ config: RunConfig) -> NetworkSpec { modelShape.networkSpec(config) }
+
+    /// What the network's ends look like for this data.
+    public var modelShape: ModelShape {
         switch input {
-        case .tokens(let v): inputKind = .tokens(vocabularySize: v, embeddingSize: config.embeddingSize)
-        case .features(let d): inputKind = .features(featureCount: d)
+        case .tokens(let v): ModelShape(vocabularySize: v, featureCount: nil, outputSize: outputSize, loss: loss, targets: targets)
+        case .features(let d): ModelShape(vocabularySize: nil, featureCount: d, outputSize: outputSize, loss: loss, targets: targets)
         }
+    }
+
+    /// The metadata stored in checkpoints: the data's own facts and the model's shape.
+    public var checkpointMetadata: DataMetadata {
+        var m = metadata
+        m.shape = modelShape
+        return m
+    }
+}
+
+/// The input and output ends of a network, as the data determines them; with a `RunConfig` they give
+/// the whole `NetworkSpec` (so a checkpoint can rebuild its model without the data).
+public struct ModelShape: Codable, Sendable, Equatable {
+    public var vocabularySize: Int?
+    public var featureCount: Int?
+    public var outputSize: Int
+    public var loss: LossKind
+    public var targets: TargetMode
+
+    public func networkSpec(_ config: RunConfig) -> NetworkSpec {
+        let inputKind: InputKind = vocabularySize.map { .tokens(vocabularySize: $0, embeddingSize: config.embeddingSize) }
+            ?? .features(featureCount: featureCount ?? 1)
         return NetworkSpec(input: inputKind, cell: config.cell, hiddenSize: config.hiddenSize, layers: config.layers,
                            dropout: config.dropout, outputSize: outputSize, loss: loss, targets: targets,
                            forgetBias: config.forgetBias)
@@ -55,6 +79,8 @@ public struct DataMetadata: Sendable, Equatable, Codable {
     public var std: [Double]?
     /// Classification: the number of classes.
     public var classes: Int?
+    /// The model's ends (set in checkpoints).
+    public var shape: ModelShape?
 
     public init(vocabulary: [String]? = nil, inputColumns: [String]? = nil, targetColumns: [String]? = nil,
                 mean: [Double]? = nil, std: [Double]? = nil, classes: Int? = nil) {
@@ -64,5 +90,22 @@ public struct DataMetadata: Sendable, Equatable, Codable {
         self.mean = mean
         self.std = std
         self.classes = classes
+    }
+}
+
+/// Reads a dataset of a given kind for a configuration, checking that the two fit together.
+public enum DatasetLoader {
+    public static func load(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig) throws -> any TrainingData {
+        switch (kind, config.task) {
+        case (.text, .lm): return try TextCorpus(bytes: bytes, name: name, config: config)
+        case (.csv, .regression): return try TimeSeriesCSV(bytes: bytes, name: name, config: config)
+        case (.jsonl, .regression), (.jsonl, .classification): return try SequenceFile(bytes: bytes, name: name, config: config)
+        case (.text, _):
+            throw TrainingError(.invalidConfig, "task: a text file trains task lm, not \(config.task.rawValue)", key: "task")
+        case (.csv, _):
+            throw TrainingError(.invalidConfig, "task: a CSV time series trains task regression, not \(config.task.rawValue)", key: "task")
+        case (.jsonl, .lm):
+            throw TrainingError(.invalidConfig, "task: JSON Lines sequences train regression or classification, not lm", key: "task")
+        }
     }
 }

@@ -5,7 +5,7 @@ extension Trainer {
     /// The run as it stands, in memory.
     func makeCheckpoint() -> Checkpoint {
         state.optimizerStep = optimizer.step
-        return Checkpoint(config: config, metadata: data.metadata, state: state, parameters: parameters.array,
+        return Checkpoint(config: config, metadata: data.checkpointMetadata, state: state, parameters: parameters.array,
                           optimizerBuffers: optimizer.state.map(\.array), carriedState: carriedState())
     }
 
@@ -19,7 +19,7 @@ extension Trainer {
               checkpoint.optimizerBuffers.allSatisfy({ $0.count == parameters.count }) else {
             throw bad("its optimizer state is for another optimizer")
         }
-        guard checkpoint.metadata == data.metadata else { throw bad("it was trained on other data (vocabulary or normalisation differ)") }
+        guard checkpoint.metadata == data.checkpointMetadata else { throw bad("it was trained on other data (vocabulary or normalisation differ)") }
         checkpoint.parameters.withUnsafeBufferPointer { parameters.pointer.update(from: $0.baseAddress!, count: $0.count) }
         for (buffer, saved) in zip(optimizer.state, checkpoint.optimizerBuffers) {
             saved.withUnsafeBufferPointer { buffer.pointer.update(from: $0.baseAddress!, count: $0.count) }

@@ -1,0 +1,196 @@
+import Foundation
+import RNNCore
+
+/// A model restored from a checkpoint, for sampling, forecasting, evaluation and export.
+public struct TrainedModel: Sendable {
+    public let config: RunConfig
+    public let metadata: DataMetadata
+    public let network: Network
+    let parameters: Buffer<Float>
+
+    public init(checkpoint: Checkpoint) throws {
+        guard let shape = checkpoint.metadata.shape else {
+            throw TrainingError(.invalidCheckpoint, "the checkpoint does not record its model's shape")
+        }
+        config = checkpoint.config
+        metadata = checkpoint.metadata
+        network = Network(spec: shape.networkSpec(checkpoint.config))
+        guard checkpoint.parameters.count == network.parameterCount else {
+            throw TrainingError(.invalidCheckpoint, "the checkpoint has \(checkpoint.parameters.count) parameters; its configuration describes \(network.parameterCount)")
+        }
+        parameters = Buffer(checkpoint.parameters)
+    }
+
+    /// The parameters as safetensors with PyTorch's names; metadata `rnnd.config` and, for text,
+    /// `rnnd.vocab`.
+    public func safetensors() -> [UInt8] {
+        var meta = [Safetensors.configKey: String(decoding: config.json, as: UTF8.self)]
+        if let vocabulary = metadata.vocabulary { meta[Safetensors.vocabularyKey] = Safetensors.vocabularyJSON(vocabulary) }
+        return Safetensors.encode(network: network, parameters: UnsafeBufferPointer(parameters.buffer), metadata: meta)
+    }
+
+    // MARK: text
+
+    func vocabularyIndex() throws -> [Unicode.Scalar: Int32] {
+        guard let vocabulary = metadata.vocabulary else {
+            throw TrainingError(.invalidData, "this run's model is not a text model")
+        }
+        return Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1.unicodeScalars.first!, Int32($0)) })
+    }
+
+    func tokens(_ text: String, what: String) throws -> [Int32] {
+        let index = try vocabularyIndex()
+        return try text.unicodeScalars.enumerated().map { offset, s in
+            guard let id = index[s] else {
+                throw TrainingError(.invalidData, "\(what): character \(TextCorpus.describe(s)) at offset \(offset) is not in the model's vocabulary")
+            }
+            return id
+        }
+    }
+
+    /// Text continuing `prime`: characters drawn one at a time from the softmax at `temperature`
+    /// (restricted to the `topK` likeliest when given), from a generator seeded with `seed`.
+    public func sample(prime: String, length: Int, temperature: Double = 1, topK: Int? = nil, seed: UInt64 = 1) throws -> String {
+        guard !prime.isEmpty else { throw TrainingError(.invalidData, "prime: give at least one character to start from") }
+        guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidData, "temperature: must be above 0 (got \(temperature))") }
+        guard length >= 0, length <= 1_000_000 else { throw TrainingError(.invalidData, "length: must be in 0…1000000 (got \(length))") }
+        if let topK, topK < 1 { throw TrainingError(.invalidData, "top_k: must be at least 1 (got \(topK))") }
+        let primeTokens = try tokens(prime, what: "prime")
+        let vocabulary = metadata.vocabulary!
+        let ws = Workspace<Float>(spec: network.spec, batchCapacity: 1, seqCapacity: primeTokens.count)
+        _ = network.forward(parameters: parameters.pointer, batch: Batch(batchSize: 1, seqLen: primeTokens.count, input: .tokens(primeTokens), target: .none), workspace: ws)
+        ws.carryState()
+        var rng = Xoshiro256(seed: seed, stream: [0x5A4D])
+        var out = prime
+        var last = Array(ws.lastOutputs.suffix(network.spec.outputSize))
+        for i in 0..<length {
+            let next = TrainedModel.draw(last, temperature: temperature, topK: topK, rng: &rng)
+            out += vocabulary[next]
+            if i == length - 1 { break }
+            _ = network.forward(parameters: parameters.pointer, batch: Batch(batchSize: 1, seqLen: 1, input: .tokens([Int32(next)]), target: .none), workspace: ws)
+            ws.carryState()
+            last = Array(ws.lastOutputs)
+        }
+        return out
+    }
+
+    static func draw(_ probabilities: [Float], temperature: Double, topK: Int?, rng: inout Xoshiro256) -> Int {
+        // p^(1/T) renormalised is the softmax of logits / T.
+        var weights = probabilities.map { Double($0) > 0 ? Foundation.exp(Foundation.log(Double($0)) / temperature) : 0 }
+        if let topK, topK < weights.count {
+            let cut = weights.sorted(by: >)[topK - 1]
+            var kept = 0
+            for i in weights.indices { if weights[i] >= cut && kept < topK { kept += 1 } else { weights[i] = 0 } }
+        }
+        var u = rng.nextUnit() * weights.reduce(0, +)
+        for (i, w) in weights.enumerated() {
+            u -= w
+            if u < 0 { return i }
+        }
+        return weights.lastIndex { $0 > 0 } ?? 0
+    }
+
+    /// Mean next-character cross-entropy of `text` run as one stream from a zero state, the state carried
+    /// throughout.
+    public func evaluate(text bytes: [UInt8], name: String) throws -> Evaluation {
+        let scalars = try TextCorpus.decodeUTF8(bytes, name: name)
+        let ids = try tokens(String(String.UnicodeScalarView(scalars)), what: name)
+        guard ids.count >= 2 else { throw TrainingError(.invalidData, "\(name): needs at least two characters") }
+        let t = min(config.seqLen, ids.count - 1)
+        let ws = Workspace<Float>(spec: network.spec, batchCapacity: 1, seqCapacity: t)
+        var loss = LossSum()
+        var position = 0
+        while position < ids.count - 1 {
+            let n = min(t, ids.count - 1 - position)
+            let batch = Batch<Float>(batchSize: 1, seqLen: n, input: .tokens(Array(ids[position..<(position + n)])),
+                                     target: .classes(Array(ids[(position + 1)...(position + n)])))
+            loss = loss + network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
+            ws.carryState()
+            position += n
+        }
+        return Evaluation(loss: loss.mean, bitsPerChar: loss.mean / Foundation.log(2), accuracy: nil, count: Int(loss.count))
+    }
+
+    // MARK: series and sequences
+
+    /// Mean loss (and accuracy for classification) over every window of a CSV file or every example of a
+    /// JSON Lines file, with the model's normalisation.
+    public func evaluate(data bytes: [UInt8], name: String, kind: DatasetKind) throws -> Evaluation {
+        switch kind {
+        case .text: return try evaluate(text: bytes, name: name)
+        case .csv:
+            guard let mean = metadata.mean, let std = metadata.std else { throw TrainingError(.invalidData, "this run's model was not trained on a CSV time series") }
+            let series = try TimeSeriesCSV(bytes: bytes, name: name, config: config.with(["val_fraction": .double(0)]), normalization: (mean, std))
+            return evaluate(series.allWindowBatches())
+        case .jsonl:
+            var overrides: [String: ConfigValue] = ["val_fraction": .double(0)]
+            if let classes = metadata.classes { overrides["num_classes"] = .int(classes) }
+            let file = try SequenceFile(bytes: bytes, name: name, config: config.with(overrides), forEvaluation: true)
+            guard file.width == metadata.shape?.featureCount else {
+                throw TrainingError(.invalidData, "\(name): examples have \(file.width) values per step; the model reads \(metadata.shape?.featureCount ?? 0)")
+            }
+            return evaluate(file.allBatches())
+        }
+    }
+
+    func evaluate(_ batches: [Batch<Float>]) -> Evaluation {
+        let capacity = batches.map(\.batchSize).max() ?? 1
+        let ws = Workspace<Float>(spec: network.spec, batchCapacity: capacity, seqCapacity: config.seqLen)
+        var loss = LossSum(), correct = 0, total = 0
+        for batch in batches {
+            loss = loss + network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
+            if case .classes(let targets) = batch.target {
+                let out = ws.lastOutputs, o = network.spec.outputSize
+                for r in 0..<ws.outputRows {
+                    var best = 0
+                    for j in 1..<o where out[r * o + j] > out[r * o + best] { best = j }
+                    if best == Int(targets[r]) { correct += 1 }
+                    total += 1
+                }
+            }
+        }
+        return Evaluation(loss: loss.mean, bitsPerChar: nil, accuracy: total > 0 ? Double(correct) / Double(total) : nil, count: Int(loss.count))
+    }
+
+    /// Forecasts `steps` values of the target columns following the CSV's last `seq_len` rows, in the
+    /// data's units. Beyond one step the model's predictions are fed back as inputs, which needs
+    /// horizon 1 and the same input and target columns.
+    public func forecast(csv bytes: [UInt8], name: String, steps: Int) throws -> [[Double]] {
+        guard let mean = metadata.mean, let std = metadata.std, let inputs = metadata.inputColumns, let targets = metadata.targetColumns else {
+            throw TrainingError(.invalidData, "this run's model was not trained on a CSV time series")
+        }
+        guard steps >= 1, steps <= 100_000 else { throw TrainingError(.invalidData, "steps: must be in 1…100000 (got \(steps))") }
+        if steps > 1 && (config.horizon != 1 || inputs != targets) {
+            throw TrainingError(.invalidData, "steps: forecasting more than one step feeds predictions back as inputs, which needs horizon 1 and input_columns equal to target_columns (this model: horizon \(config.horizon), inputs \(inputs.joined(separator: ",")), targets \(targets.joined(separator: ",")))")
+        }
+        let series = try TimeSeriesCSV(bytes: bytes, name: name, config: config.with(["val_fraction": .double(0)]), normalization: (mean, std))
+        var window = series.lastWindow
+        guard window.count == config.seqLen else {
+            throw TrainingError(.invalidData, "\(name): has \(window.count) rows; forecasting needs the last seq_len = \(config.seqLen)")
+        }
+        let d = inputs.count, t = config.seqLen
+        let ws = Workspace<Float>(spec: network.spec, batchCapacity: 1, seqCapacity: t)
+        var out: [[Double]] = []
+        for _ in 0..<steps {
+            let batch = Batch<Float>(batchSize: 1, seqLen: t, input: .features(window.flatMap { $0 }), target: .none)
+            _ = network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
+            let predicted = Array(ws.lastOutputs)
+            out.append(predicted.enumerated().map { Double($1) * std[d + $0] + mean[d + $0] })
+            window.removeFirst()
+            window.append(predicted)
+        }
+        return out
+    }
+}
+
+/// The kinds of dataset rnnd reads.
+public enum DatasetKind: String, Sendable, Codable, CaseIterable { case text, csv, jsonl }
+
+/// What `evaluate` measured: mean loss in nats (cross-entropy) or squared units (MSE), bits per character
+/// for text, accuracy for classification, over `count` targets.
+public struct Evaluation: Sendable, Equatable {
+    public var loss: Double
+    public var bitsPerChar: Double?
+    public var accuracy: Double?
+    public var count: Int
+}
