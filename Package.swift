@@ -32,11 +32,11 @@ let package = Package(
         .target(name: "RNNTraining", dependencies: ["RNNCore"]),
         .executableTarget(
             name: "rnn-bench",
-            dependencies: ["RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNCore", "RNNTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "rnn-demo",
-            dependencies: ["RNNCore"]
+            dependencies: ["RNNCore", "RNNTraining"]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),

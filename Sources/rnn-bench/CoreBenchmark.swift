@@ -10,7 +10,12 @@ struct CoreBenchmark: ParsableCommand {
             Prints median step time, tokens per second and GFLOP/s per configuration, and this machine's \
             single-thread sgemm rate measured in the same run.
 
-            Example: rnn-bench core --config M --json
+            Without --workers it times the numeric core alone (one replica); with --workers W it times the \
+            real data-parallel trainer step (W replicas on W queues, all-reduce, update) and reports the \
+            share of the step spent in the all-reduce and the update.
+
+            Examples: rnn-bench core --config M --json
+                      rnn-bench core --config M --workers 2
             """
     )
 
@@ -19,6 +24,9 @@ struct CoreBenchmark: ParsableCommand {
 
     @Option(help: "The number of threads BLAS may use inside one call.")
     var threads: Int = 1
+
+    @Option(help: "Time the data-parallel trainer with this many replicas instead of the bare core step.")
+    var workers: Int?
 
     @Option(help: "The number of timed steps per configuration (after 3 warm-up steps).")
     var steps: Int = 20
@@ -29,6 +37,7 @@ struct CoreBenchmark: ParsableCommand {
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
     func run() throws {
@@ -39,10 +48,20 @@ struct CoreBenchmark: ParsableCommand {
                         gflops: SgemmProbe.singleThreadGFLOPS()))
         BLAS.setThreads(threads)
         for c in config.map({ [$0] }) ?? BenchmarkConfig.allCases {
-            let seconds = StepTimer(config: c).medianStepSeconds(steps: steps)
-            rows.append(Row(config: c.rawValue, blasThreads: threads, stepMilliseconds: seconds * 1e3,
-                            tokensPerSecond: Double(c.batchSize * c.seqLen) / seconds,
-                            gflops: c.flopsPerStep / seconds / 1e9))
+            var row = Row(config: c.rawValue, blasThreads: threads, stepMilliseconds: nil, tokensPerSecond: nil, gflops: 0)
+            let seconds: Double
+            if let workers {
+                let measured = try TrainerStepTimer(config: c, workers: workers).measure(steps: steps)
+                seconds = measured.stepSeconds
+                row.workers = workers
+                row.reduceShare = measured.reduceShare
+            } else {
+                seconds = StepTimer(config: c).medianStepSeconds(steps: steps)
+            }
+            row.stepMilliseconds = seconds * 1e3
+            row.tokensPerSecond = Double(c.batchSize * c.seqLen) / seconds
+            row.gflops = c.flopsPerStep / seconds / 1e9
+            rows.append(row)
         }
         if json {
             for row in rows { print(row.json) }
@@ -60,6 +79,8 @@ struct Row {
     var stepMilliseconds: Double?
     var tokensPerSecond: Double?
     var gflops: Double
+    /// Trainer runs: the median share of a step spent in the all-reduce and the optimizer update.
+    var reduceShare: Double?
 
     var json: String {
         var fields: [String] = ["\"config\":\"\(config)\"", "\"workers\":\(workers)", "\"blas_threads\":\(blasThreads)"]
@@ -67,11 +88,12 @@ struct Row {
         if let stepMilliseconds { fields.append("\"step_ms\":\(rounded(stepMilliseconds, 3))") }
         if let tokensPerSecond { fields.append("\"tokens_per_s\":\(rounded(tokensPerSecond, 0))") }
         fields.append("\"gflops\":\(rounded(gflops, 2))")
+        if let reduceShare { fields.append("\"allreduce_update_pct\":\(rounded(reduceShare * 100, 2))") }
         return "{" + fields.joined(separator: ",") + "}"
     }
 
     static func table(_ rows: [Row]) -> String {
-        var lines = ["config  workers  blas_threads  step_ms   tokens_per_s  gflops"]
+        var lines = ["config  workers  blas_threads  step_ms   tokens_per_s  gflops  allreduce+update"]
         for r in rows {
             lines.append(
                 r.config.padding(toLength: 8, withPad: " ", startingAt: 0)
@@ -79,7 +101,8 @@ struct Row {
                 + String(r.blasThreads).padding(toLength: 14, withPad: " ", startingAt: 0)
                 + (r.stepMilliseconds.map { String(format: "%.2f", $0) } ?? "-").padding(toLength: 10, withPad: " ", startingAt: 0)
                 + (r.tokensPerSecond.map { String(format: "%.0f", $0) } ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0)
-                + String(format: "%.1f", r.gflops))
+                + String(format: "%.1f", r.gflops).padding(toLength: 8, withPad: " ", startingAt: 0)
+                + (r.reduceShare.map { String(format: "%.1f%%", $0 * 100) } ?? "-"))
         }
         lines.append("(OpenBLAS kernels: \(BLAS.coreName))")
         return lines.joined(separator: "\n")

@@ -1,80 +1,56 @@
 import Foundation
 import RNNCore
+import RNNTraining
 
-/// A short demo training run through the library: a character-level LSTM on a built-in text, trained with
-/// truncated backpropagation through time (state carried across chunks, char-rnn style), then sampled.
+/// The main job until the daemon exists: a short training run through the library. A character-level
+/// LSTM learns a built-in text on every core (data-parallel replicas); the run is stopped half way,
+/// resumed from its checkpoint, finished, and sampled.
 @main
 struct RNNDemo {
     static func main() throws {
         BLAS.relaunchWithFastKernelsIfNeeded()
-        BLAS.setThreads(1)
-        let text = Array(demoCorpus.unicodeScalars)
-        let vocabulary = Array(Set(text)).sorted { $0.value < $1.value }
-        let index = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, Int32($0)) })
-        let ids = text.map { index[$0]! }
+        BLAS.setThreads(1)  // the parallelism is the replicas, not BLAS
+        let config = try RunConfig([
+            "cell": .string("lstm"), "layers": .int(2), "hidden_size": .int(128), "embedding_size": .int(32),
+            "dropout": .double(0.1), "batch_size": .int(8), "seq_len": .int(48), "lr": .double(3e-3),
+            "lr_schedule": .string("cosine"), "warmup_steps": .int(20), "max_steps": .int(600),
+            "eval_every": .int(100), "checkpoint_every": .int(100), "val_fraction": .double(0.05),
+        ])
+        let text = Array(String(repeating: demoCorpus, count: 4).utf8)
+        let data = try DatasetLoader.load(kind: .text, bytes: text, name: "demo corpus", config: config)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rnn-demo-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        print("rnn-demo: \(text.count) bytes, \(config.workers) workers, LSTM \(config.layers)×\(config.hiddenSize), BLAS kernels \(BLAS.coreName)")
 
-        let spec = NetworkSpec(input: .tokens(vocabularySize: vocabulary.count, embeddingSize: 32), cell: .lstm,
-                               hiddenSize: 128, layers: 1, outputSize: vocabulary.count, loss: .crossEntropy, targets: .everyStep)
-        let network = Network(spec: spec)
-        let (b, t, steps) = (4, 32, 600)
-        let parameters = Buffer<Float>(count: network.parameterCount)
-        let gradients = Buffer<Float>(count: network.parameterCount)
-        network.initializeParameters(parameters.buffer, seed: 1)
-        let workspace = Workspace<Float>(spec: spec, batchCapacity: b, seqCapacity: t)
-        let optimizer = Optimizer<Float>(kind: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), parameterCount: network.parameterCount)
-        let schedule = LearningRateSchedule(base: 3e-3, shape: .cosine(totalSteps: steps, minimum: 3e-4), warmupSteps: 20)
-        print("rnn-demo: \(text.count) characters, vocabulary \(vocabulary.count), LSTM 1×128, \(network.parameterCount) parameters, BLAS kernels \(BLAS.coreName)")
-
-        // char-rnn batching: the text cut into b contiguous streams; each step reads the next t+1 characters.
-        let streamLength = ids.count / b
-        var cursor = 0
-        let start = Date()
-        for step in 0..<steps {
-            if cursor + t + 1 > streamLength {
-                cursor = 0
-                workspace.resetState()
-            }
-            var inputs = [Int32](repeating: 0, count: b * t), targets = inputs
-            for s in 0..<t {
-                for r in 0..<b {
-                    inputs[s * b + r] = ids[r * streamLength + cursor + s]
-                    targets[s * b + r] = ids[r * streamLength + cursor + s + 1]
-                }
-            }
-            cursor += t
-            let batch = Batch<Float>(batchSize: b, seqLen: t, input: .tokens(inputs), target: .classes(targets))
-            gradients.zero()
-            let loss = network.forward(parameters: parameters.pointer, batch: batch, workspace: workspace, dropout: DropoutSource(seed: 2, step: step))
-            network.backward(parameters: parameters.pointer, gradients: gradients.pointer, batch: batch, workspace: workspace, lossScale: Float(1 / loss.count))
-            workspace.carryState()
-            let clip = GradientClipping.clip(gradients.pointer, count: gradients.count, maxNorm: 5)
-            guard case .finite(let norm, _) = clip else {
-                print("step \(step): non-finite gradient, step skipped")
-                continue
-            }
-            optimizer.update(parameters: parameters.pointer, gradients: gradients.pointer, range: 0..<parameters.count, lr: schedule.rate(atStep: step))
-            optimizer.finishStep()
-            if step % 100 == 0 || step == steps - 1 {
-                print(String(format: "step %4d  loss %.3f  bits/char %.3f  grad_norm %.2f", step, loss.mean, loss.mean / log(2), norm))
-            }
+        // First half: stop after step 300, as a cancel or a shutdown would.
+        let control = TrainingControl()
+        let first = try Trainer(config: config, data: data, checkpointDirectory: directory) { event in
+            report(event)
+            if case .step(let m) = event, m.step == 300 { control.requestStop() }
         }
-        let seconds = Date().timeIntervalSince(start)
-        print(String(format: "trained %d steps in %.1f s (%.0f characters/s)", steps, seconds, Double(steps * b * t) / seconds))
+        guard case .stopped(let checkpoint?) = try first.run(control: control) else { fatalError("the run should have stopped") }
+        print("stopped at step \(checkpoint.step); resuming from \(checkpoint.path)")
 
-        // Sampling: one character at a time from a zero state, temperature 0.7.
-        let sampler = Workspace<Float>(spec: spec, batchCapacity: 1, seqCapacity: 1)
-        var next = index["T"]!
-        var sample = "T"
-        var sampleRNG = Xoshiro256(seed: 3)
-        for _ in 0..<240 {
-            _ = network.forward(parameters: parameters.pointer, batch: Batch(batchSize: 1, seqLen: 1, input: .tokens([next]), target: .none),
-                                workspace: sampler)
-            sampler.carryState()
-            let p = sampler.lastOutputs.map { pow(Double($0), 1 / 0.7) }
-            var u = sampleRNG.nextUnit() * p.reduce(0, +)
-            next = Int32(p.firstIndex { u -= $0; return u < 0 } ?? p.count - 1)
-            sample.unicodeScalars.append(vocabulary[Int(next)])
+        // Second half: a new trainer continues exactly where the checkpoint left off.
+        let resumed = try Trainer(config: config, data: data, checkpointDirectory: directory,
+                                  resumeFrom: try Checkpoint.read(from: URL(fileURLWithPath: checkpoint.path)), sink: report)
+        print(try resumed.run())
+
+        let model = try TrainedModel(checkpoint: resumed.makeCheckpoint())
+        print("sample (temperature 0.7):\n" + (try model.sample(prime: "The ", length: 300, temperature: 0.7, seed: 7)))
+    }
+
+    @Sendable static func report(_ event: TrainingEvent) {
+        switch event {
+        case .step(let m) where m.step % 100 == 0:
+            print(String(format: "step %4d  epoch %3d  train_loss %.3f  grad_norm %.2f  lr %.5f  %.0f tokens/s",
+                         m.step, m.epoch, m.trainLoss, m.gradNorm, m.lr, m.tokensPerSecond))
+        case .validation(let step, let metrics):
+            print(String(format: "step %4d  val_loss %.3f  val_bpc %.3f", step, metrics["val_loss"]!, metrics["val_bpc"]!))
+        case .skipped(let step, let reason), .rollback(let step, _, let reason):
+            print("step \(step): \(reason)")
+        default:
+            break
         }
-        print("sample (temperature 0.7):\n\(sample)")
     }
 }

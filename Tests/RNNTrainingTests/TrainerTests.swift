@@ -88,3 +88,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ClassificationTrainingTests {
+    /// Sequences of 8 steps × 2 values; the class is whether the first value of step 0 is positive.
+    @Test func jsonlClassifierReportsValidationAccuracy() throws {
+        var rng = Xoshiro256(seed: 4)
+        let lines = (0..<400).map { _ -> String in
+            let steps = (0..<8).map { _ in [rng.uniform(-1, 1), rng.uniform(-1, 1)] }
+            let label = steps[0][0] > 0 ? 1 : 0
+            let input = "[" + steps.map { "[\($0[0]), \($0[1])]" }.joined(separator: ", ") + "]"
+            return #"{"input": \#(input), "target": \#(label)}"#
+        }.joined(separator: "\n")
+        let c = try config(["task": .string("classification"), "seq_len": .int(8), "batch_size": .int(16), "hidden_size": .int(16),
+                            "layers": .int(1), "workers": .int(2), "lr": .double(0.01), "max_steps": .int(300), "eval_every": .int(100),
+                            "val_fraction": .double(0.2)])
+        let data = try DatasetLoader.load(kind: .jsonl, bytes: Array(lines.utf8), name: "c.jsonl", config: c)
+        let log = EventLog()
+        let trainer = try Trainer(config: c, data: data, checkpointDirectory: nil, sink: log.sink)
+        _ = try trainer.run()
+        let accuracies = log.all.compactMap { if case .validation(_, let m) = $0 { return m["val_accuracy"] } else { return nil } }
+        #expect(accuracies.count == 3)
+        #expect(accuracies.last! >= 0.9, "validation accuracy \(accuracies)")
+    }
+}

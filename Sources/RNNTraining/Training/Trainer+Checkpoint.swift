@@ -2,8 +2,8 @@ import Foundation
 import RNNCore
 
 extension Trainer {
-    /// The run as it stands, in memory.
-    func makeCheckpoint() -> Checkpoint {
+    /// The run as it stands, in memory (for `TrainedModel`, or to write elsewhere).
+    public func makeCheckpoint() -> Checkpoint {
         state.optimizerStep = optimizer.step
         return Checkpoint(config: config, metadata: data.checkpointMetadata, state: state, parameters: parameters.array,
                           optimizerBuffers: optimizer.state.map(\.array), carriedState: carriedState())

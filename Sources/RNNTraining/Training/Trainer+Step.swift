@@ -3,7 +3,7 @@ import RNNCore
 
 extension Trainer {
     enum StepResult {
-        case applied(loss: Double, norm: Double, lr: Double)
+        case applied(loss: Double, norm: Double, lr: Double, reduceAndUpdateSeconds: Double)
         case skipped(reason: String)
     }
 
@@ -39,6 +39,7 @@ extension Trainer {
             if carries { replica.workspace.carryState() }
         }
         let replicas = replicas
+        let reduceStart = DispatchTime.now().uptimeNanoseconds
         onEveryReplica { replica in
             let chunk = replica.chunk, dst = reduced.pointer + chunk.lowerBound
             dst.update(from: replicas[0].gradients.pointer + chunk.lowerBound, count: chunk.count)
@@ -59,6 +60,6 @@ extension Trainer {
             optimizer.update(parameters: parameters.pointer, gradients: reduced.pointer, range: replica.chunk, lr: lr)
         }
         optimizer.finishStep()
-        return .applied(loss: loss, norm: norm, lr: lr)
+        return .applied(loss: loss, norm: norm, lr: lr, reduceAndUpdateSeconds: Double(DispatchTime.now().uptimeNanoseconds - reduceStart) / 1e9)
     }
 }

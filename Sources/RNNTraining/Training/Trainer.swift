@@ -113,10 +113,11 @@ public final class Trainer: @unchecked Sendable {
             state.indexInEpoch += 1
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
             switch result {
-            case .applied(let loss, let norm, let lr):
+            case .applied(let loss, let norm, let lr, let reduceSeconds):
                 state.consecutiveSkips = 0
                 sink(.step(StepMetrics(step: state.step, epoch: state.epoch, trainLoss: loss, gradNorm: norm, lr: lr,
-                                       tokensPerSecond: tokensPerStep / seconds, wallTime: elapsed())))
+                                       tokensPerSecond: tokensPerStep / seconds, wallTime: elapsed(),
+                                       stepSeconds: seconds, reduceAndUpdateSeconds: reduceSeconds)))
                 if config.spikeFactor > 0, state.recentLosses.count >= 10 {
                     let median = state.recentLosses.sorted()[state.recentLosses.count / 2]
                     if loss > config.spikeFactor * median {

@@ -23,6 +23,9 @@ public struct StepMetrics: Sendable, Equatable {
     public var tokensPerSecond: Double
     /// Seconds of training since the run began (across resumptions).
     public var wallTime: Double
+    /// This step's duration, and the part spent in the all-reduce and the optimizer update.
+    public var stepSeconds: Double
+    public var reduceAndUpdateSeconds: Double
 
     /// The metrics under their stable names.
     public var named: [String: Double] {
