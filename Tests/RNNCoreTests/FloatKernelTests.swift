@@ -43,8 +43,8 @@ import Testing
 
 @Suite struct PackedProductTests {
     /// The packed recurrent product against OpenBLAS, over shapes that exercise every row and panel
-    /// remainder of the register blocking (6 rows × 4 panels of 16 columns).
-    @Test(arguments: [(1, 1, 1), (5, 17, 3), (6, 64, 8), (7, 65, 9), (13, 100, 33), (32, 256, 64), (3, 48, 129)])
+    /// remainder of both register tilings (6 rows × 4 panels of 16 columns; 8 × 3 for k ≥ 256).
+    @Test(arguments: [(1, 1, 1), (5, 17, 3), (6, 64, 8), (7, 65, 9), (13, 100, 33), (32, 256, 64), (3, 48, 129), (16, 70, 256), (40, 33, 300)])
     func packedProductMatchesBLAS(m: Int, n: Int, k: Int) {
         var rng = Xoshiro256(seed: UInt64(m * 1000 + n * 10 + k))
         let a = Buffer<Float>((0..<(m * k)).map { _ in Float(rng.normal()) })
