@@ -101,6 +101,24 @@ MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cP
     }
 }
 
+#include <math.h>
+
+MULTIVERSION void rnn_softmax_rows_f32(float *x, size_t rows, size_t columns, float *logSumExp) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * columns;
+        float m = row[0];
+        for (size_t j = 1; j < columns; j++) m = row[j] > m ? row[j] : m;
+        float sum = 0;
+        for (size_t j = 0; j < columns; j++) {
+            row[j] = fast_exp(row[j] - m);
+            sum += row[j];
+        }
+        float inverse = 1.0f / sum;
+        for (size_t j = 0; j < columns; j++) row[j] *= inverse;
+        logSumExp[r] = m + logf(sum);
+    }
+}
+
 // ---- Recurrent products over packed weights --------------------------------------------------------
 //
 // Register blocking: MR rows × NR panels of 16 columns are accumulated in MR·NR vector registers

@@ -30,27 +30,18 @@ extension Network {
             case .none: break
             case .values: preconditionFailure("cross-entropy needs class targets")
             }
-            for r in 0..<rows {
-                let row = out + r * o
-                var maxLogit = row[0]
-                for j in 1..<max(o, 1) where row[j] > maxLogit { maxLogit = row[j] }
-                var sum: Scalar = 0
-                let targetLogit = targets.isEmpty ? 0 : row[Int(targets[r])]
-                for j in 0..<o {
-                    row[j] = Scalar.exp(row[j] - maxLogit)
-                    sum += row[j]
-                }
-                let inverse = 1 / sum
-                for j in 0..<o { row[j] *= inverse }
-                if !targets.isEmpty {
-                    let target = Int(targets[r])
-                    precondition(target >= 0 && target < o, "class index out of range")
-                    let weight = batch.mask.map { Double($0[r]) } ?? 1
-                    // log-sum-exp form: exact even when p[target] underflows.
-                    let nll = Double(maxLogit) + Double(Scalar.log(sum)) - Double(targetLogit)
-                    loss.sum += weight * nll
-                    loss.count += weight
-                }
+            let targetLogits = ws.targetLogits.pointer
+            for r in targets.indices {
+                let target = Int(targets[r])
+                precondition(target >= 0 && target < o, "class index out of range")
+                targetLogits[r] = out[r * o + target]
+            }
+            Scalar.softmaxRows(out, rows: rows, columns: o, logSumExp: ws.logSumExp.pointer)
+            for r in targets.indices {
+                let weight = batch.mask.map { Double($0[r]) } ?? 1
+                // −log p[target] = log Σ exp − logit[target]: exact even when p[target] underflows.
+                loss.sum += weight * (Double(ws.logSumExp[r]) - Double(targetLogits[r]))
+                loss.count += weight
             }
         case .meanSquaredError:
             switch batch.target {

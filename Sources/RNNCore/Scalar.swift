@@ -27,6 +27,8 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
     static func tanhInPlace(_ x: UnsafeMutablePointer<Self>, count: Int)
     /// y[i] = tanh(x[i]) for i in 0..<count.
     static func tanh(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int)
+    /// Softmax of each row in place; logSumExp[r] = log Σ_j exp(x[r, j]) (before normalising).
+    static func softmaxRows(_ x: UnsafeMutablePointer<Self>, rows: Int, columns: Int, logSumExp: UnsafeMutablePointer<Self>)
     /// Elements of the packed form of a k × n recurrent operand (0 where the type does not pack).
     static func packedCount(k: Int, n: Int) -> Int
     /// Packs B (k × n) once per pass: B = Wᵀ when `transposed` (W is n × k), else W (k × n); row stride ldw.
@@ -48,6 +50,23 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
 }
 
 extension RNNScalar {
+    /// Reference implementation (used for Double), libm's exp and log.
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Self>, rows: Int, columns: Int, logSumExp: UnsafeMutablePointer<Self>) {
+        for r in 0..<rows {
+            let row = x + r * columns
+            var m = row[0]
+            for j in 1..<max(columns, 1) where row[j] > m { m = row[j] }
+            var sum: Self = 0
+            for j in 0..<columns {
+                row[j] = exp(row[j] - m)
+                sum += row[j]
+            }
+            let inverse = 1 / sum
+            for j in 0..<columns { row[j] *= inverse }
+            logSumExp[r] = m + log(sum)
+        }
+    }
+
     /// Reference implementation (used for Double): no packing, BLAS on the unpacked weights.
     public static func packedCount(k: Int, n: Int) -> Int { 0 }
     public static func pack(_ w: UnsafePointer<Self>, ldw: Int, transposed: Bool, k: Int, n: Int, into packed: UnsafeMutablePointer<Self>) {}
@@ -125,6 +144,9 @@ extension Float: RNNScalar {
     }
     public static func tanh(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         rnn_tanh_f32(x, y, count)
+    }
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, logSumExp: UnsafeMutablePointer<Float>) {
+        rnn_softmax_rows_f32(x, rows, columns, logSumExp)
     }
     // The per-step recurrent products are small (batch rows × 4H); OpenBLAS re-packs the whole weight
     // matrix on every call. Packing it once per pass and reusing it for all T steps is the gain.

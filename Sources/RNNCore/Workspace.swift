@@ -50,6 +50,9 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
     let packedForward: Buffer<Scalar>
     let packedBackward: Buffer<Scalar>
     let outputs: Buffer<Scalar>
+    /// log Σ exp of each output row and the logit of its target (cross-entropy), [R] each.
+    let logSumExp: Buffer<Scalar>
+    let targetLogits: Buffer<Scalar>
     let dOutputs: Buffer<Scalar>
 
     public init(spec: NetworkSpec, batchCapacity: Int, seqCapacity: Int) {
@@ -90,6 +93,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         packedBackward = Buffer(count: Scalar.packedCount(k: g, n: h))
         let rows = spec.targets == .everyStep ? n : b
         outputs = Buffer(count: rows * spec.outputSize)
+        logSumExp = Buffer(count: rows)
+        targetLogits = Buffer(count: rows)
         dOutputs = Buffer(count: rows * spec.outputSize)
     }
 

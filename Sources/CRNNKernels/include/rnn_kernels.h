@@ -23,6 +23,10 @@ void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, float *cNext, f
 void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const float *tanhC, const float *dOut,
                                 const float *dh, float *dc, float *dGates, size_t rows, size_t hidden);
 
+// Softmax of each of `rows` rows of `columns` logits, in place; logSumExp[r] = log Σ exp(x[r, :]),
+// computed stably (max subtracted), so a cross-entropy is logSumExp[r] - logit[target].
+void rnn_softmax_rows_f32(float *x, size_t rows, size_t columns, float *logSumExp);
+
 #ifndef RNN_KERNELS_GEMM_H
 #define RNN_KERNELS_GEMM_H
 // Recurrent products with the weight matrix packed once and reused for all T time steps.
