@@ -103,16 +103,37 @@ MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cP
 
 #include <math.h>
 
+// Reductions keep 16 independent lanes: without -ffast-math clang may not reorder a float sum or max,
+// so a plain loop over the row would stay scalar; 16 lanes updated side by side vectorise.
+INLINE float row_max(const float *x, size_t n) {
+    float lanes[16];
+    for (int i = 0; i < 16; i++) lanes[i] = x[0];
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int i = 0; i < 16; i++) lanes[i] = x[j + i] > lanes[i] ? x[j + i] : lanes[i];
+    float m = lanes[0];
+    for (int i = 1; i < 16; i++) m = lanes[i] > m ? lanes[i] : m;
+    for (; j < n; j++) m = x[j] > m ? x[j] : m;
+    return m;
+}
+
+INLINE float row_sum(const float *x, size_t n) {
+    float lanes[16] = {0};
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int i = 0; i < 16; i++) lanes[i] += x[j + i];
+    float s = 0;
+    for (int i = 0; i < 16; i++) s += lanes[i];
+    for (; j < n; j++) s += x[j];
+    return s;
+}
+
 MULTIVERSION void rnn_softmax_rows_f32(float *x, size_t rows, size_t columns, float *logSumExp) {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * columns;
-        float m = row[0];
-        for (size_t j = 1; j < columns; j++) m = row[j] > m ? row[j] : m;
-        float sum = 0;
-        for (size_t j = 0; j < columns; j++) {
-            row[j] = fast_exp(row[j] - m);
-            sum += row[j];
-        }
+        float m = row_max(row, columns);
+        for (size_t j = 0; j < columns; j++) row[j] = fast_exp(row[j] - m);
+        float sum = row_sum(row, columns);
         float inverse = 1.0f / sum;
         for (size_t j = 0; j < columns; j++) row[j] *= inverse;
         logSumExp[r] = m + logf(sum);
