@@ -140,13 +140,8 @@ public struct TrainedModel: Sendable {
         for batch in batches {
             loss = loss + network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
             if case .classes(let targets) = batch.target {
-                let out = ws.lastOutputs, o = network.spec.outputSize
-                for r in 0..<ws.outputRows {
-                    var best = 0
-                    for j in 1..<o where out[r * o + j] > out[r * o + best] { best = j }
-                    if best == Int(targets[r]) { correct += 1 }
-                    total += 1
-                }
+                correct += ws.correctPredictions(targets)
+                total += ws.outputRows
             }
         }
         return Evaluation(loss: loss.mean, bitsPerChar: nil, accuracy: total > 0 ? Double(correct) / Double(total) : nil, count: Int(loss.count))

@@ -16,14 +16,9 @@ extension Trainer {
             for batch in batches {
                 loss = loss + network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
                 if carries { ws.carryState() }
-                if spec.loss == .crossEntropy, case .classes(let targets) = batch.target {
-                    let out = ws.lastOutputs, o = spec.outputSize
-                    for r in 0..<ws.outputRows {
-                        var best = 0
-                        for j in 1..<o where out[r * o + j] > out[r * o + best] { best = j }
-                        if best == Int(targets[r]) { correct += 1 }
-                        counted += 1
-                    }
+                if case .classes(let targets) = batch.target {
+                    correct += Double(ws.correctPredictions(targets))
+                    counted += Double(ws.outputRows)
                 }
                 let rows = Double(batch.batchSize * batch.seqLen)
                 for (l, mean) in ws.meanForgetGate().enumerated() { forget[l] += mean * rows }
