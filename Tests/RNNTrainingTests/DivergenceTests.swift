@@ -8,6 +8,8 @@ import Testing
 struct PoisonedSeries: TrainingData {
     let base: TimeSeriesCSV
     let poisoned: Set<Int>
+    /// Instead of a NaN input, multiply the poisoned batches' targets by this (a loss spike).
+    var targetScale: Float? = nil
     var input: DataInput { base.input }
     var outputSize: Int { base.outputSize }
     var loss: LossKind { base.loss }
@@ -20,7 +22,10 @@ struct PoisonedSeries: TrainingData {
     func validationBatches() -> [Batch<Float>] { base.validationBatches() }
     func trainingBatch(epoch: Int, index: Int) -> Batch<Float> {
         var batch = base.trainingBatch(epoch: epoch, index: index)
-        if poisoned.contains(epoch * stepsPerEpoch + index), case .features(var x) = batch.input {
+        guard poisoned.contains(epoch * stepsPerEpoch + index) else { return batch }
+        if let targetScale, case .values(let y) = batch.target {
+            batch.target = .values(y.map { $0 * targetScale })
+        } else if case .features(var x) = batch.input {
             x[0] = .nan
             batch.input = .features(x)
         }
@@ -50,6 +55,17 @@ struct PoisonedSeries: TrainingData {
         #expect(rollbacks.count == 1 && rollbacks[0].0 == 9 && rollbacks[0].1 == 5, "two consecutive skips roll back to the checkpoint of step 5: \(rollbacks)")
         #expect(trainer.state.skippedSteps == 3 && trainer.state.rollbacks == 1)
         #expect(trainer.currentParameters.allSatisfy { $0.isFinite })
+    }
+
+    @Test func aLossSpikeRollsBack() throws {
+        var (c, data) = try series(["spike_factor": .double(20), "max_steps": .int(25)], poisoned: [20])
+        data.targetScale = 1000
+        let log = EventLog()
+        let trainer = try Trainer(config: c, data: data, checkpointDirectory: nil, sink: log.sink)
+        _ = try trainer.run()
+        let rollbacks = log.all.compactMap { if case .rollback(let s, let to, let why) = $0 { return (s, to, why) } else { return nil } }
+        #expect(rollbacks.count == 1 && rollbacks[0].0 == 21 && rollbacks[0].1 == 20, "\(rollbacks.map { ($0.0, $0.1) })")
+        #expect(rollbacks.first?.2.contains("spike_factor") == true)
     }
 
     @Test func repeatedRollbacksFailTheRunNamingTheStepAndRemedy() throws {
