@@ -8,11 +8,13 @@ let package = Package(
     products: [
         .library(name: "RNNCore", targets: ["RNNCore"]),
         .library(name: "RNNTraining", targets: ["RNNTraining"]),
+        .library(name: "RNNStore", targets: ["RNNStore"]),
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
         .executable(name: "rnn-demo", targets: ["rnn-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // cblas.h and openblas_set_num_threads from Debian's libopenblas-dev, found through pkg-config
@@ -30,6 +32,13 @@ let package = Package(
         ),
         .target(name: "RNNCore", dependencies: ["COpenBLAS", "CRNNKernels"]),
         .target(name: "RNNTraining", dependencies: ["RNNCore"]),
+        // Sources/RNNStore/migrations is a symbolic link to the top-level migrations/ folder (the schema's
+        // source of truth); its SQL files are compiled into the binary, so an installed rnnd needs no tree.
+        .target(
+            name: "RNNStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.embedInCode("migrations")]
+        ),
         .executableTarget(
             name: "rnn-bench",
             dependencies: ["RNNCore", "RNNTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -40,6 +49,7 @@ let package = Package(
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
+        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

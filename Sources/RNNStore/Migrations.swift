@@ -1,0 +1,28 @@
+import GRDB
+
+/// The schema's migrations: the numbered SQL files of the top-level migrations/ folder, compiled into the
+/// binary. A new migration is a new file there and a line here (a test checks the two agree).
+enum Migrations {
+    static let all: [(id: String, sql: [UInt8])] = [
+        ("0001_initial", PackageResources._001_initial_sql),
+    ]
+
+    /// Applies the missing migrations in order, each in its own transaction; refuses a database that has
+    /// migrations this binary does not know (written by a newer rnnd), without changing it.
+    static func apply(to writer: any DatabaseWriter, path: String) throws {
+        var migrator = DatabaseMigrator()
+        for (id, sql) in all {
+            let text = String(decoding: sql, as: UTF8.self)
+            migrator.registerMigration(id) { db in try db.execute(sql: text) }
+        }
+        let known = Set(all.map(\.id))
+        let applied = try writer.read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        }
+        if let unknown = applied.first(where: { !known.contains($0) }) {
+            throw StoreError(.newerSchema, "\(path) was written by a newer rnnd (schema migration \(unknown) is unknown to this binary, which knows up to \(all.last!.id)); upgrade rnnd, or restore a backup made by this version — the database was not changed")
+        }
+        try migrator.migrate(writer)
+    }
+}

@@ -1,0 +1,132 @@
+/// The states of a run: `queued → running → completed | failed | cancelled`, `running → interrupted →
+/// queued`, `running ⇄ paused`.
+public enum RunState: String, Sendable, Codable, CaseIterable {
+    case queued, running, paused, interrupted, completed, failed, cancelled
+}
+
+public struct DatasetRecord: Sendable, Equatable {
+    public var id: Int64
+    public var sha256: String
+    public var name: String
+    public var kind: String
+    public var size: Int64
+    /// Relative to the state directory.
+    public var path: String
+    public var createdAt: Double
+}
+
+/// A hyperparameter's typed value: numbers compare as numbers, everything else as text.
+public enum HyperValue: Sendable, Equatable {
+    case number(Double)
+    case text(String)
+}
+
+/// What a submission stores.
+public struct NewRun: Sendable {
+    public var name: String
+    public var priority = 0
+    public var submittedBy: Int?
+    public var workers: Int
+    public var seed: Int64
+    public var datasetID: Int64
+    /// The complete configuration as a JSON object.
+    public var config: String
+    public var hyperparameters: [String: HyperValue]
+    public var tags: [String] = []
+    public var parentRunID: Int64?
+    public var parentCheckpointStep: Int?
+
+    public init(name: String, workers: Int, seed: Int64, datasetID: Int64, config: String,
+                hyperparameters: [String: HyperValue], tags: [String] = [], priority: Int = 0, submittedBy: Int? = nil,
+                parentRunID: Int64? = nil, parentCheckpointStep: Int? = nil) {
+        self.name = name
+        self.workers = workers
+        self.seed = seed
+        self.datasetID = datasetID
+        self.config = config
+        self.hyperparameters = hyperparameters
+        self.tags = tags
+        self.priority = priority
+        self.submittedBy = submittedBy
+        self.parentRunID = parentRunID
+        self.parentCheckpointStep = parentCheckpointStep
+    }
+}
+
+public struct RunRecord: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var state: RunState
+    public var priority: Int
+    public var submittedAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var submittedBy: Int?
+    public var workers: Int
+    public var seed: Int64
+    public var datasetID: Int64
+    public var restarts: Int
+    public var failure: String?
+    public var parentRunID: Int64?
+    public var parentCheckpointStep: Int?
+    public var config: String
+    public var tags: [String]
+}
+
+public struct MetricPoint: Sendable, Equatable {
+    public var runID: Int64
+    public var name: String
+    public var step: Int
+    public var value: Double
+    public var wallTime: Double
+    public init(runID: Int64, name: String, step: Int, value: Double, wallTime: Double) {
+        self.runID = runID
+        self.name = name
+        self.step = step
+        self.value = value
+        self.wallTime = wallTime
+    }
+}
+
+/// Latest and best value of one metric of one run. Best is the lowest, except for metrics whose name
+/// ends in `accuracy` or `_per_s`, where it is the highest.
+public struct MetricSummary: Sendable, Equatable {
+    public var name: String
+    public var latestStep: Int
+    public var latestValue: Double
+    public var bestStep: Int
+    public var bestValue: Double
+    public var count: Int
+
+    static func higherIsBetter(_ name: String) -> Bool { name.hasSuffix("accuracy") || name.hasSuffix("_per_s") }
+}
+
+/// One point of a (possibly downsampled) series.
+public struct SeriesPoint: Sendable, Equatable {
+    public var step: Int
+    public var value: Double
+}
+
+public struct CheckpointRow: Sendable, Equatable {
+    public enum Kind: String, Sendable { case periodic, best, final }
+    public var id: Int64
+    public var runID: Int64
+    public var step: Int
+    /// Relative to the state directory.
+    public var path: String
+    public var size: Int64
+    public var sha256: String
+    public var valLoss: Double?
+    public var kind: Kind
+    public var createdAt: Double
+}
+
+public struct EventRow: Sendable, Equatable {
+    public var id: Int64
+    public var runID: Int64
+    public var at: Double
+    public var kind: String
+    public var message: String
+    public var uid: Int?
+    public var step: Int?
+}

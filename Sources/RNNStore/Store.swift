@@ -1,0 +1,239 @@
+import Foundation
+import GRDB
+
+/// rnnd's system of record: one SQLite database (WAL, foreign keys, synchronous=FULL, a busy timeout) in
+/// the state directory. Migrates when it opens; every write method is one transaction named by its intent;
+/// reads go through the pool's readers, which never block the writer.
+public final class Store: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Commits survive power loss; a run commits only a few times a second.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(.database, "cannot open the database \(path): \(error)")
+        }
+        try Migrations.apply(to: pool, path: path)
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as StoreError { throw error } catch let error as DatabaseError {
+            throw StoreError(.database, "\(what): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    // MARK: datasets
+
+    /// Records a dataset, or returns the existing row with the same content hash.
+    public func addDataset(sha256: String, name: String, kind: String, size: Int64, path: String) throws -> DatasetRecord {
+        try wrap("recording dataset \(name)") {
+            try pool.write { db in
+                if let existing = try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) { return existing }
+                try db.execute(sql: "INSERT INTO dataset (sha256, name, kind, size, path, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [sha256, name, kind, size, path, Store.now()])
+                return try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [db.lastInsertedRowID])!
+            }
+        }
+    }
+
+    public func dataset(sha256: String) throws -> DatasetRecord? {
+        try pool.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) }
+    }
+
+    public func dataset(id: Int64) throws -> DatasetRecord? {
+        try pool.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id]) }
+    }
+
+    private func datasetRow(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> DatasetRecord? {
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map {
+            DatasetRecord(id: $0["id"], sha256: $0["sha256"], name: $0["name"], kind: $0["kind"], size: $0["size"],
+                          path: $0["path"], createdAt: $0["created_at"])
+        }
+    }
+
+    // MARK: runs
+
+    /// Stores a submitted run (state queued) with its configuration, typed hyperparameters and tags, and
+    /// its `submitted` event.
+    public func createRun(_ run: NewRun) throws -> RunRecord {
+        try wrap("recording run \(run.name)") {
+            try pool.write { db in
+                let now = Store.now()
+                try db.execute(sql: """
+                    INSERT INTO run (name, state, priority, submitted_at, submitted_by, workers, seed, dataset_id,
+                                     parent_run_id, parent_checkpoint_step, config)
+                    VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [run.name, run.priority, now, run.submittedBy, run.workers, run.seed, run.datasetID,
+                                     run.parentRunID, run.parentCheckpointStep, run.config])
+                let id = db.lastInsertedRowID
+                for (key, value) in run.hyperparameters {
+                    switch value {
+                    case .number(let n):
+                        try db.execute(sql: "INSERT INTO hyperparameter (run_id, key, value_num) VALUES (?, ?, ?)", arguments: [id, key, n])
+                    case .text(let t):
+                        try db.execute(sql: "INSERT INTO hyperparameter (run_id, key, value_text) VALUES (?, ?, ?)", arguments: [id, key, t])
+                    }
+                }
+                for tag in Set(run.tags) {
+                    try db.execute(sql: "INSERT INTO run_tag (run_id, tag) VALUES (?, ?)", arguments: [id, tag])
+                }
+                try insertEvent(db, runID: id, kind: "submitted", message: "submitted", uid: run.submittedBy, step: nil)
+                return try runRecord(db, id: id)!
+            }
+        }
+    }
+
+    public func run(id: Int64) throws -> RunRecord? {
+        try pool.read { db in try runRecord(db, id: id) }
+    }
+
+    func runRecord(_ db: Database, id: Int64) throws -> RunRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        return try runRecord(db, row: row)
+    }
+
+    func runRecord(_ db: Database, row: Row) throws -> RunRecord {
+        let id: Int64 = row["id"]
+        let tags = try String.fetchAll(db, sql: "SELECT tag FROM run_tag WHERE run_id = ? ORDER BY tag", arguments: [id])
+        return RunRecord(id: id, name: row["name"], state: RunState(rawValue: row["state"]) ?? .failed, priority: row["priority"],
+                         submittedAt: row["submitted_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
+                         submittedBy: row["submitted_by"], workers: row["workers"], seed: row["seed"], datasetID: row["dataset_id"],
+                         restarts: row["restarts"], failure: row["failure"], parentRunID: row["parent_run_id"],
+                         parentCheckpointStep: row["parent_checkpoint_step"], config: row["config"], tags: tags)
+    }
+
+    /// Moves a run to `state` and records the transition as an event with its cause (and the uid that
+    /// asked). Start and finish times are set on entering running and a final state.
+    public func setState(runID: Int64, to state: RunState, cause: String, uid: Int? = nil, failure: String? = nil) throws {
+        try wrap("changing the state of run \(runID)") {
+            try pool.write { db in
+                guard try runRecord(db, id: runID) != nil else { throw StoreError(.notFound, "no run \(runID)") }
+                let now = Store.now()
+                var sets = ["state = ?"]
+                var arguments: [DatabaseValueConvertible?] = [state.rawValue]
+                switch state {
+                case .running: sets.append("started_at = COALESCE(started_at, ?)"); arguments.append(now)
+                case .completed, .failed, .cancelled: sets.append("finished_at = ?"); arguments.append(now)
+                case .queued where cause.contains("resum"): sets.append("restarts = restarts + 1")
+                default: break
+                }
+                if let failure { sets.append("failure = ?"); arguments.append(failure) }
+                arguments.append(runID)
+                try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments)!)
+                try insertEvent(db, runID: runID, kind: state.rawValue, message: cause, uid: uid, step: nil)
+            }
+        }
+    }
+
+    /// Deletes a run with its rows, and returns the checkpoint paths (relative to the state directory) whose
+    /// files the caller must remove.
+    public func deleteRun(id: Int64) throws -> [String] {
+        try wrap("deleting run \(id)") {
+            try pool.write { db in
+                guard try runRecord(db, id: id) != nil else { throw StoreError(.notFound, "no run \(id)") }
+                let paths = try String.fetchAll(db, sql: "SELECT path FROM checkpoint WHERE run_id = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
+                return paths
+            }
+        }
+    }
+
+    // MARK: events
+
+    public func addEvent(runID: Int64, kind: String, message: String, uid: Int? = nil, step: Int? = nil) throws {
+        try wrap("recording an event of run \(runID)") {
+            try pool.write { db in try insertEvent(db, runID: runID, kind: kind, message: message, uid: uid, step: step) }
+        }
+    }
+
+    func insertEvent(_ db: Database, runID: Int64, kind: String, message: String, uid: Int?, step: Int?) throws {
+        try db.execute(sql: "INSERT INTO event (run_id, at, kind, message, uid, step) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [runID, Store.now(), kind, message, uid, step])
+    }
+
+    public func events(runID: Int64) throws -> [EventRow] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE run_id = ? ORDER BY id", arguments: [runID]).map {
+                EventRow(id: $0["id"], runID: $0["run_id"], at: $0["at"], kind: $0["kind"], message: $0["message"], uid: $0["uid"], step: $0["step"])
+            }
+        }
+    }
+
+    // MARK: checkpoints
+
+    /// Records a checkpoint whose file is already complete on disk (written atomically and fsynced by the
+    /// trainer): the row is committed only after the file exists with the given size, so a row never points
+    /// to a missing or partial file.
+    public func addCheckpoint(runID: Int64, step: Int, path: String, absolutePath: String, size: Int64, sha256: String,
+                              valLoss: Double?, kind: CheckpointRow.Kind) throws -> CheckpointRow {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: absolutePath)
+        guard let actual = (attributes?[.size] as? NSNumber)?.int64Value, actual == size else {
+            throw StoreError(.conflict, "checkpoint file \(absolutePath) is missing or not \(size) bytes; not recorded")
+        }
+        return try wrap("recording checkpoint \(step) of run \(runID)") {
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO checkpoint (run_id, step, path, size, sha256, val_loss, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, size = excluded.size, sha256 = excluded.sha256,
+                        val_loss = excluded.val_loss, kind = excluded.kind, created_at = excluded.created_at
+                    """, arguments: [runID, step, path, size, sha256, valLoss, kind.rawValue, Store.now()])
+                try insertEvent(db, runID: runID, kind: "checkpoint", message: "\(kind.rawValue) checkpoint written", uid: nil, step: step)
+                return try checkpointRows(db, runID: runID).first { $0.step == step }!
+            }
+        }
+    }
+
+    public func checkpoints(runID: Int64) throws -> [CheckpointRow] {
+        try pool.read { db in try checkpointRows(db, runID: runID) }
+    }
+
+    func checkpointRows(_ db: Database, runID: Int64) throws -> [CheckpointRow] {
+        try Row.fetchAll(db, sql: "SELECT * FROM checkpoint WHERE run_id = ? ORDER BY step", arguments: [runID]).map {
+            CheckpointRow(id: $0["id"], runID: $0["run_id"], step: $0["step"], path: $0["path"], size: $0["size"], sha256: $0["sha256"],
+                          valLoss: $0["val_loss"], kind: CheckpointRow.Kind(rawValue: $0["kind"]) ?? .periodic, createdAt: $0["created_at"])
+        }
+    }
+
+    /// Keeps the last `keepLast` checkpoints and the `keepBest` with the lowest validation loss of a run;
+    /// deletes the other rows and returns their paths for the caller to remove.
+    public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> [String] {
+        try wrap("collecting checkpoints of run \(runID)") {
+            try pool.write { db in
+                let rows = try checkpointRows(db, runID: runID)
+                let last = Set(rows.suffix(keepLast).map(\.id))
+                let best = Set(rows.filter { $0.valLoss != nil }.sorted { $0.valLoss! < $1.valLoss! }.prefix(keepBest).map(\.id))
+                let doomed = rows.filter { !last.contains($0.id) && !best.contains($0.id) }
+                for row in doomed { try db.execute(sql: "DELETE FROM checkpoint WHERE id = ?", arguments: [row.id]) }
+                return doomed.map(\.path)
+            }
+        }
+    }
+
+    // MARK: maintenance
+
+    /// An online, consistent copy of the database at `destination` (VACUUM INTO), safe while rnnd writes.
+    public func backup(to destination: String) throws {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw StoreError(.conflict, "\(destination) exists; choose a new file for the backup")
+        }
+        try wrap("backing up to \(destination)") {
+            try pool.read { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
+        }
+    }
+
+    /// Rebuilds the database file to return free pages to the file system.
+    public func vacuum() throws {
+        try wrap("vacuuming") { try pool.vacuum() }
+    }
+}
