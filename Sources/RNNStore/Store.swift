@@ -136,10 +136,24 @@ public final class Store: Sendable {
         }
     }
 
-    /// Deletes a run with its rows, and returns the checkpoint paths (relative to the state directory) whose
-    /// files the caller must remove.
+    /// The state directory: the database's folder; stored paths are relative to it.
+    public var stateDirectory: URL { URL(fileURLWithPath: path).deletingLastPathComponent() }
+
+    /// Removes checkpoint files after their rows are gone (a row never outlives its file; a file whose
+    /// removal fails is only disk space, reported by the return value).
+    func removeFiles(_ relativePaths: [String]) -> [String] {
+        relativePaths.filter { relative in
+            let url = stateDirectory.appendingPathComponent(relative)
+            guard FileManager.default.fileExists(atPath: url.path) else { return false }
+            return (try? FileManager.default.removeItem(at: url)) == nil
+        }
+    }
+
+    /// Deletes a run: its rows, then its checkpoint files. Returns the checkpoint paths (relative to the
+    /// state directory) that were recorded.
+    @discardableResult
     public func deleteRun(id: Int64) throws -> [String] {
-        try wrap("deleting run \(id)") {
+        let paths = try wrap("deleting run \(id)") {
             try pool.write { db in
                 guard try runRecord(db, id: id) != nil else { throw StoreError(.notFound, "no run \(id)") }
                 let paths = try String.fetchAll(db, sql: "SELECT path FROM checkpoint WHERE run_id = ?", arguments: [id])
@@ -147,6 +161,8 @@ public final class Store: Sendable {
                 return paths
             }
         }
+        _ = removeFiles(paths)
+        return paths
     }
 
     // MARK: events
@@ -206,9 +222,10 @@ public final class Store: Sendable {
     }
 
     /// Keeps the last `keepLast` checkpoints and the `keepBest` with the lowest validation loss of a run;
-    /// deletes the other rows and returns their paths for the caller to remove.
+    /// deletes the other rows, then their files, and returns their paths.
+    @discardableResult
     public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> [String] {
-        try wrap("collecting checkpoints of run \(runID)") {
+        let doomed = try wrap("collecting checkpoints of run \(runID)") {
             try pool.write { db in
                 let rows = try checkpointRows(db, runID: runID)
                 let last = Set(rows.suffix(keepLast).map(\.id))
@@ -218,6 +235,8 @@ public final class Store: Sendable {
                 return doomed.map(\.path)
             }
         }
+        _ = removeFiles(doomed)
+        return doomed
     }
 
     // MARK: maintenance
@@ -228,7 +247,8 @@ public final class Store: Sendable {
             throw StoreError(.conflict, "\(destination) exists; choose a new file for the backup")
         }
         try wrap("backing up to \(destination)") {
-            try pool.read { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
+            // VACUUM cannot run inside the transaction a pool read opens; one statement is its own snapshot.
+            try pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
         }
     }
 

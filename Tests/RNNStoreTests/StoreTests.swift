@@ -1,0 +1,252 @@
+import Foundation
+import GRDB
+@testable import RNNStore
+import Testing
+
+func temporaryStore() throws -> (Store, URL) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rnnd-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return (try Store(path: directory.appendingPathComponent("rnnd.sqlite").path), directory)
+}
+
+extension Store {
+    /// A dataset and a run with these hyperparameters.
+    func makeRun(_ name: String, _ hyper: [String: HyperValue], tags: [String] = []) throws -> RunRecord {
+        let dataset = try addDataset(sha256: String(repeating: "a", count: 64), name: "d.txt", kind: "text", size: 10, path: "datasets/aaa")
+        return try createRun(NewRun(name: name, workers: 2, seed: 1, datasetID: dataset.id, config: "{}", hyperparameters: hyper, tags: tags))
+    }
+}
+
+@Suite struct MigrationTests {
+    @Test func embeddedMigrationsEqualTheFolder() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../migrations").standardized
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.map { String($0.dropLast(4)) } == Migrations.all.map(\.id))
+        for (file, migration) in zip(files, Migrations.all) {
+            #expect(Array(try Data(contentsOf: folder.appendingPathComponent(file))) == migration.sql, "\(file) differs from the embedded copy")
+        }
+    }
+
+    @Test func migratesAnEmptyDatabaseAndReopens() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tables = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        #expect(Set(tables).isSuperset(of: ["dataset", "run", "run_tag", "hyperparameter", "metric", "metric_summary", "checkpoint", "event"]))
+        let settings = try store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(settings.0 == "wal" && settings.1 == 1 && settings.2 == 2, "WAL, foreign keys on, synchronous=FULL: \(settings)")
+        _ = try store.makeRun("kept", [:])
+        let again = try Store(path: store.path)
+        #expect(try again.listRuns().count == 1)
+    }
+
+    @Test func aNewerDatabaseIsRefusedAndLeftAlone() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try store.pool.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0099_future')") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: store.path))
+        do {
+            _ = try Store(path: store.path)
+            Issue.record("a newer database must be refused")
+        } catch let e as StoreError {
+            #expect(e.code == .newerSchema && e.message.contains("0099_future"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: store.path)) == before)
+    }
+}
+
+@Suite struct QueryTests {
+    let store: Store
+    let directory: URL
+    let ids: [String: Int64]
+
+    init() throws {
+        (store, directory) = try temporaryStore()
+        var ids: [String: Int64] = [:]
+        let runs: [(String, [String: HyperValue], [String])] = [
+            ("small-lstm", ["cell": .text("lstm"), "hidden_size": .number(128), "layers": .number(2), "lr": .number(0.02)], ["baseline"]),
+            ("big-lstm", ["cell": .text("lstm"), "hidden_size": .number(512), "layers": .number(2), "lr": .number(0.002)], ["big"]),
+            ("deep-gru", ["cell": .text("gru"), "hidden_size": .number(256), "layers": .number(3), "lr": .number(0.005)], []),
+            ("it's quoted", ["cell": .text("rnn"), "hidden_size": .number(64), "layers": .number(3), "lr": .number(0.1)], ["100%"]),
+        ]
+        for (name, hyper, tags) in runs { ids[name] = try store.makeRun(name, hyper, tags: tags).id }
+        self.ids = ids
+        // val_loss summaries: big 1.2, deep 1.5, small 1.9 (no metrics for the quoted one).
+        for (name, loss) in [("big-lstm", 1.2), ("deep-gru", 1.5), ("small-lstm", 1.9)] {
+            try store.recordMetrics([MetricPoint(runID: ids[name]!, name: "val_loss", step: 10, value: loss + 0.5, wallTime: 1),
+                                     MetricPoint(runID: ids[name]!, name: "val_loss", step: 20, value: loss, wallTime: 2)])
+        }
+    }
+
+    func names(_ filter: String, sort: [String] = ["name"]) throws -> [String] {
+        try store.listRuns(filter: filter, sort: sort).map(\.run.name)
+    }
+
+    @Test func typedComparisonsAndBooleanCombinations() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try names("hidden_size >= 256") == ["big-lstm", "deep-gru"])
+        #expect(try names("lr < 0.01") == ["big-lstm", "deep-gru"], "numbers compare as numbers, not strings")
+        #expect(try names("cell = lstm and (hidden_size >= 256 or layers = 3) and best.val_loss < 1.6") == ["big-lstm"])
+        #expect(try names("not cell = lstm") == ["deep-gru", "it's quoted"])
+        #expect(try names("best.val_loss < 1.6 or tag = baseline", sort: ["best.val_loss"]) == ["big-lstm", "deep-gru", "small-lstm"])
+        #expect(try names("tag = '100%'") == ["it's quoted"])
+        #expect(try names("name ~ LSTM") == ["big-lstm", "small-lstm"], "~ is a case-insensitive substring match")
+        #expect(try names("name ~ '%'") == [], "a % in a value is a literal, not a wildcard")
+        #expect(try names("state = queued and submitted >= 2020-01-01") .count == 4)
+        #expect(try names("latest.val_loss > 1.4", sort: ["-latest.val_loss"]) == ["small-lstm", "deep-gru"])
+    }
+
+    @Test func sortingAndPaging() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sorted = try store.listRuns(sort: ["best.val_loss"]).map(\.run.name)
+        #expect(sorted == ["big-lstm", "deep-gru", "small-lstm", "it's quoted"], "runs without the value sort last")
+        let page = try store.listRuns(sort: ["-hidden_size"], limit: 2, offset: 1).map(\.run.name)
+        #expect(page == ["deep-gru", "small-lstm"])
+        #expect(try store.listRuns(sort: ["best.val_loss"], limit: 1).first?.bestValLoss == 1.2)
+    }
+
+    @Test func quotesStayQuotesAndInjectionDoesNothing() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try names("name = 'it''s quoted'") == ["it's quoted"])
+        #expect(try names(#"name = "x' OR 1=1 --""#) == [])
+        #expect(try names("name = 'a''); DROP TABLE run; --'") == [])
+        #expect(try store.listRuns().count == 4, "the table is still there")
+        #expect(throws: StoreError.self) { try store.listRuns(sort: ["name; DROP TABLE run"]) }
+    }
+
+    @Test func badFiltersPointAtThePosition() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func message(_ filter: String) -> String? {
+            do { _ = try store.listRuns(filter: filter); return nil } catch { return (error as? StoreError)?.message }
+        }
+        #expect(message("hidden_size >=")?.contains("expected a value after >= at position 15") == true)
+        #expect(message("(cell = lstm")?.contains("missing \")\"") == true)
+        #expect(message("cell = lstm and")?.contains("position 16") == true)
+        #expect(message("state = sleeping")?.contains("unknown state") == true)
+        #expect(message("hidden_size = 1 2")?.contains("unexpected 2.0 at position 17") == true)
+        #expect(message("name = 'open")?.contains("unterminated") == true)
+        #expect(message("best.val_loss < low")?.contains("metric summaries are numbers") == true)
+        #expect(message("submitted > yesterday")?.contains("ISO 8601") == true)
+    }
+
+    @Test func comparisonShowsDifferencesAndSummaries() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let c = try store.compare(runIDs: [ids["small-lstm"]!, ids["big-lstm"]!])
+        #expect(Set(c.differences.keys) == ["hidden_size", "lr"])
+        #expect(c.summaries[1].first { $0.name == "val_loss" }?.bestValue == 1.2)
+    }
+}
+
+@Suite struct MetricTests {
+    @Test func replayedStepsReplaceRowsAndSummariesStayTrue() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        try store.recordMetrics((1...10).map { MetricPoint(runID: run, name: "train_loss", step: $0, value: 10 - Double($0) * 0.5, wallTime: 0) })
+        // A resume replays steps 8–12 with other values.
+        try store.recordMetrics((8...12).map { MetricPoint(runID: run, name: "train_loss", step: $0, value: 7, wallTime: 0) })
+        let series = try store.series(runID: run, name: "train_loss")
+        #expect(series.count == 12 && series.map(\.step) == Array(1...12))
+        let summary = try #require(try store.summaries(runID: run).first)
+        #expect(summary.count == 12 && summary.latestStep == 12 && summary.latestValue == 7)
+        #expect(summary.bestValue == 6.5 && summary.bestStep == 7, "best after the replay: \(summary)")
+        try store.recordMetrics([MetricPoint(runID: run, name: "val_accuracy", step: 1, value: 0.5, wallTime: 0),
+                                 MetricPoint(runID: run, name: "val_accuracy", step: 2, value: 0.9, wallTime: 0)])
+        #expect(try store.summaries(runID: run).first { $0.name == "val_accuracy" }?.bestValue == 0.9, "accuracy: higher is better")
+    }
+
+    @Test func downsamplingKeepsSpikes() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        var points = (0..<10_000).map { MetricPoint(runID: run, name: "train_loss", step: $0, value: 1, wallTime: 0) }
+        points[4321].value = 50
+        points[777].value = -3
+        try store.recordMetrics(points)
+        let series = try store.series(runID: run, name: "train_loss", maxPoints: 100)
+        #expect(series.count <= 100 && series.count >= 50)
+        #expect(series.contains { $0.step == 4321 && $0.value == 50 } && series.contains { $0.step == 777 && $0.value == -3 })
+        #expect(series.map(\.step) == series.map(\.step).sorted())
+        #expect(try store.series(runID: run, name: "train_loss", steps: 100...199).count == 100)
+    }
+
+    @Test func oneWriterAndSeveralReadersNeverSeeLocked() async throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        let writer = MetricWriter(store: store, batchSize: 500)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for step in 0..<20_000 { writer.record([MetricPoint(runID: run, name: "train_loss", step: step, value: Double(step), wallTime: 0)]) }
+                try writer.flush()
+            }
+            for _ in 0..<3 {
+                group.addTask {
+                    for _ in 0..<200 {
+                        _ = try store.series(runID: run, name: "train_loss", maxPoints: 200)
+                        _ = try store.listRuns(filter: "best.train_loss >= 0")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(writer.lastError == nil)
+        #expect(try store.summaries(runID: run).first?.count == 20_000)
+    }
+}
+
+@Suite struct CheckpointAndLifecycleTests {
+    @Test func aCheckpointRowNeverPointsToAMissingOrPartialFile() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        let file = directory.appendingPathComponent("10.ckpt")
+        #expect(throws: StoreError.self) {
+            try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: "x", valLoss: nil, kind: .periodic)
+        }
+        try Data(count: 60).write(to: file)  // an interrupted write: fewer bytes than the checkpoint
+        #expect(throws: StoreError.self) {
+            try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: "x", valLoss: nil, kind: .periodic)
+        }
+        #expect(try store.checkpoints(runID: run).isEmpty)
+        try Data(count: 100).write(to: file)
+        let row = try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: "x", valLoss: 1.5, kind: .best)
+        #expect(row.step == 10 && row.kind == .best && row.size == 100)
+    }
+
+    @Test func retentionDeletionStatesAndBackup() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        let folder = directory.appendingPathComponent("checkpoints/\(run)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (step, loss) in [(10, 2.0), (20, 1.0), (30, 1.5), (40, 1.7), (50, 1.8)] {
+            let file = folder.appendingPathComponent("\(step).ckpt")
+            try Data(count: 8).write(to: file)
+            _ = try store.addCheckpoint(runID: run, step: step, path: "checkpoints/\(run)/\(step).ckpt", absolutePath: file.path, size: 8, sha256: "x", valLoss: loss, kind: .periodic)
+        }
+        let removed = try store.applyRetention(runID: run, keepLast: 2, keepBest: 1)
+        #expect(Set(removed) == ["checkpoints/\(run)/10.ckpt", "checkpoints/\(run)/30.ckpt"])
+        #expect(try store.checkpoints(runID: run).map(\.step) == [20, 40, 50])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["20.ckpt", "40.ckpt", "50.ckpt"], "collected files are removed")
+
+        try store.setState(runID: run, to: .running, cause: "started by the scheduler")
+        try store.setState(runID: run, to: .cancelled, cause: "cancelled by uid 1000", uid: 1000)
+        let record = try #require(try store.run(id: run))
+        #expect(record.state == .cancelled && record.startedAt != nil && record.finishedAt != nil)
+        let events = try store.events(runID: run)
+        #expect(events.first?.kind == "submitted" && events.last?.kind == "cancelled" && events.last?.uid == 1000)
+
+        let backup = directory.appendingPathComponent("backup.sqlite").path
+        try store.backup(to: backup)
+        #expect(try Store(path: backup).run(id: run)?.state == .cancelled)
+        #expect(throws: StoreError.self) { try store.backup(to: backup) }
+
+        let paths = try store.deleteRun(id: run)
+        #expect(paths.count == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "a deleted run's checkpoint files are gone")
+        #expect(try store.run(id: run) == nil && store.events(runID: run).isEmpty && store.checkpoints(runID: run).isEmpty)
+        #expect(try store.series(runID: run, name: "train_loss").isEmpty)
+    }
+}
