@@ -41,7 +41,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "rnn-bench",
-            dependencies: ["RNNCore", "RNNTraining", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNCore", "RNNTraining", "RNNStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "rnn-demo",

@@ -52,14 +52,34 @@ CREATE TABLE hyperparameter (
 CREATE INDEX hyperparameter_num ON hyperparameter(key, value_num);
 CREATE INDEX hyperparameter_text ON hyperparameter(key, value_text);
 
+-- Metric names, interned: the points below repeat a small integer instead of the text.
+CREATE TABLE metric_name (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+
 -- Metric points; a replayed step (after a resume) replaces its row.
 CREATE TABLE metric (
     run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
+    name_id INTEGER NOT NULL REFERENCES metric_name(id),
     step INTEGER NOT NULL,
     value REAL NOT NULL,
     wall_time REAL NOT NULL,
-    PRIMARY KEY (run_id, name, step)
+    PRIMARY KEY (run_id, name_id, step)
+) WITHOUT ROWID;
+
+-- Minimum and maximum of each bucket of 16^level steps (levels 1–3), kept current as points arrive, so a
+-- long series is downsampled from a few thousand rows and its spikes survive.
+CREATE TABLE metric_rollup (
+    run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+    name_id INTEGER NOT NULL REFERENCES metric_name(id),
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+    bucket INTEGER NOT NULL,
+    min_step INTEGER NOT NULL,
+    min_value REAL NOT NULL,
+    max_step INTEGER NOT NULL,
+    max_value REAL NOT NULL,
+    PRIMARY KEY (run_id, name_id, level, bucket)
 ) WITHOUT ROWID;
 
 -- Per run and metric: latest and best (lowest for losses, highest for accuracy), kept current.

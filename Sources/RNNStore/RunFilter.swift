@@ -29,19 +29,22 @@ public struct RunFilter: Sendable, Equatable {
     }
 
     /// A sort key: the same fields as the filter (`best.val_loss`, `hidden_size`, `submitted`, …), with an
-    /// optional leading `-` for descending order. Runs without a value sort last.
-    public static func orderSQL(_ key: String) throws -> (sql: String, arguments: [DatabaseValue]) {
+    /// optional leading `-` for descending order. Returns the value's SQL expression and the direction;
+    /// runs without a value sort last. Hyperparameters sort by number, then by text.
+    public static func sortExpression(_ key: String) throws -> (sql: String, arguments: [DatabaseValue], descending: Bool) {
         let descending = key.hasPrefix("-")
         let name = descending ? String(key.dropFirst()) : key
-        guard let field = Field(name) else {
+        guard let field = Field(name), !(field == .tag) else {
             throw StoreError(.badFilter, "cannot sort by \"\(key)\": expected a field name such as submitted, name, best.val_loss or hidden_size")
         }
+        if case .hyperparameter(let k) = field {
+            return ("(SELECT coalesce(value_num, value_text) FROM hyperparameter WHERE run_id = run.id AND key = ?)", [k.databaseValue], descending)
+        }
         let (expression, arguments) = field.sql(numeric: true)
-        let direction = descending ? "DESC" : "ASC"
-        return ("(\(expression)) IS NULL, (\(expression)) \(direction), run.id \(direction)", arguments + arguments)
+        return (expression, arguments, descending)
     }
 
-    enum Field {
+    enum Field: Equatable {
         case column(String, numeric: Bool)
         case time(String)
         case tag

@@ -20,33 +20,36 @@ extension Store {
     /// first), `limit` from `offset`.
     public func listRuns(filter: String? = nil, sort: [String] = ["-submitted"], limit: Int = 50, offset: Int = 0) throws -> [RunListing] {
         let where_ = try filter.map { try RunFilter($0) }
-        var orders: [String] = [], orderArguments: [DatabaseValue] = []
-        for key in sort.isEmpty ? ["-submitted"] : sort {
-            let (sql, arguments) = try RunFilter.orderSQL(key)
-            orders.append(sql)
-            orderArguments += arguments
-        }
         guard limit >= 0, offset >= 0 else { throw StoreError(.badFilter, "limit and offset must not be negative") }
+        // Each sort value is computed once per row as a column, then ordered by its alias.
+        var columns: [String] = [], orders: [String] = [], sortArguments: [DatabaseValue] = []
+        for (i, key) in (sort.isEmpty ? ["-submitted"] : sort).enumerated() {
+            let (sql, arguments, descending) = try RunFilter.sortExpression(key)
+            columns.append("\(sql) AS sort\(i)")
+            orders.append("sort\(i) IS NULL, sort\(i) \(descending ? "DESC" : "ASC")")
+            sortArguments += arguments
+        }
+        let descendingIDs = sort.first?.hasPrefix("-") ?? true
         let sql = """
-            SELECT run.*, (SELECT best_value FROM metric_summary WHERE run_id = run.id AND name = 'val_loss') AS best_val_loss
+            SELECT \(Store.runColumns), (SELECT best_value FROM metric_summary WHERE run_id = run.id AND name = 'val_loss') AS best_val_loss,
+                   \(columns.joined(separator: ", "))
             FROM run \(where_.map { "WHERE \($0.sql)" } ?? "")
-            ORDER BY \(orders.joined(separator: ", ")) LIMIT ? OFFSET ?
+            ORDER BY \(orders.joined(separator: ", ")), run.id \(descendingIDs ? "DESC" : "ASC") LIMIT ? OFFSET ?
             """
-        let arguments = StatementArguments((where_?.arguments ?? []) + orderArguments + [limit.databaseValue, offset.databaseValue])
+        let arguments = StatementArguments(sortArguments + (where_?.arguments ?? []) + [limit.databaseValue, offset.databaseValue])
         return try wrap("listing runs") {
             try pool.read { db in
-                let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-                let tags = try tagsByRun(db, ids: rows.map { $0["id"] as Int64 })
-                return rows.map { row in
-                    let id: Int64 = row["id"]
-                    var record = RunRecord(id: id, name: row["name"], state: RunState(rawValue: row["state"]) ?? .failed, priority: row["priority"],
-                                           submittedAt: row["submitted_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-                                           submittedBy: row["submitted_by"], workers: row["workers"], seed: row["seed"], datasetID: row["dataset_id"],
-                                           restarts: row["restarts"], failure: row["failure"], parentRunID: row["parent_run_id"],
-                                           parentCheckpointStep: row["parent_checkpoint_step"], config: row["config"], tags: [])
-                    record.tags = tags[id] ?? []
-                    return RunListing(run: record, bestValLoss: row["best_val_loss"])
+                // A cursor decodes each row in place (fetchAll would copy every row into an object first).
+                var listings: [RunListing] = []
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                while let row = try rows.next() {
+                    listings.append(RunListing(run: Store.runRecord(row, tags: []), bestValLoss: row[16]))
                 }
+                let tags = try tagsByRun(db, ids: listings.map(\.run.id))
+                if !tags.isEmpty {
+                    for i in listings.indices { listings[i].run.tags = tags[listings[i].run.id] ?? [] }
+                }
+                return listings
             }
         }
     }
@@ -54,11 +57,13 @@ extension Store {
     private func tagsByRun(_ db: Database, ids: [Int64]) throws -> [Int64: [String]] {
         guard !ids.isEmpty else { return [:] }
         var out: [Int64: [String]] = [:]
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        for row in try Row.fetchAll(db, sql: "SELECT run_id, tag FROM run_tag WHERE run_id IN (\(placeholders)) ORDER BY tag",
-                                    arguments: StatementArguments(ids)) {
-            out[row["run_id"], default: []].append(row["tag"])
-        }
+        let wanted = Set(ids)
+        // A large page reads every tag once; a small one asks for its runs only.
+        let rows = ids.count > 200
+            ? try Row.fetchAll(db, sql: "SELECT run_id, tag FROM run_tag ORDER BY tag")
+            : try Row.fetchAll(db, sql: "SELECT run_id, tag FROM run_tag WHERE run_id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ","))) ORDER BY tag",
+                               arguments: StatementArguments(ids))
+        for row in rows where wanted.contains(row[0]) { out[row[0], default: []].append(row[1]) }
         return out
     }
 

@@ -99,18 +99,22 @@ public final class Store: Sendable {
     }
 
     func runRecord(_ db: Database, id: Int64) throws -> RunRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
-        return try runRecord(db, row: row)
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(Store.runColumns) FROM run WHERE id = ?", arguments: [id]) else { return nil }
+        let tags = try String.fetchAll(db, sql: "SELECT tag FROM run_tag WHERE run_id = ? ORDER BY tag", arguments: [id])
+        return Store.runRecord(row, tags: tags)
     }
 
-    func runRecord(_ db: Database, row: Row) throws -> RunRecord {
-        let id: Int64 = row["id"]
-        let tags = try String.fetchAll(db, sql: "SELECT tag FROM run_tag WHERE run_id = ? ORDER BY tag", arguments: [id])
-        return RunRecord(id: id, name: row["name"], state: RunState(rawValue: row["state"]) ?? .failed, priority: row["priority"],
-                         submittedAt: row["submitted_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-                         submittedBy: row["submitted_by"], workers: row["workers"], seed: row["seed"], datasetID: row["dataset_id"],
-                         restarts: row["restarts"], failure: row["failure"], parentRunID: row["parent_run_id"],
-                         parentCheckpointStep: row["parent_checkpoint_step"], config: row["config"], tags: tags)
+    /// The run columns in the order `runRecord(_:tags:)` reads them by index (GRDB's lookup by name folds
+    /// case on every access, a third of the time of a 10,000-run listing).
+    static let runColumns = """
+        run.id, run.name, run.state, run.priority, run.submitted_at, run.started_at, run.finished_at, run.submitted_by,
+        run.workers, run.seed, run.dataset_id, run.restarts, run.failure, run.parent_run_id, run.parent_checkpoint_step, run.config
+        """
+
+    static func runRecord(_ row: Row, tags: [String]) -> RunRecord {
+        RunRecord(id: row[0], name: row[1], state: RunState(rawValue: row[2]) ?? .failed, priority: row[3], submittedAt: row[4],
+                  startedAt: row[5], finishedAt: row[6], submittedBy: row[7], workers: row[8], seed: row[9], datasetID: row[10],
+                  restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], tags: tags)
     }
 
     /// Moves a run to `state` and records the transition as an event with its cause (and the uid that
