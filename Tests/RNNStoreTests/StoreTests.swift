@@ -171,6 +171,26 @@ extension Store {
         #expect(try store.series(runID: run, name: "train_loss", steps: 100...199).count == 100)
     }
 
+    @Test func rollupsFollowRangesAndReplays() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        var points = (0..<100_000).map { MetricPoint(runID: run, name: "train_loss", step: $0, value: 1, wallTime: 0) }
+        points[50_000].value = 99
+        points[1_000].value = 77
+        for chunk in stride(from: 0, to: points.count, by: 1000) { try store.recordMetrics(Array(points[chunk..<(chunk + 1000)])) }
+        let whole = try store.series(runID: run, name: "train_loss", maxPoints: 1000)
+        #expect(whole.count <= 1000 && whole.contains { $0.step == 50_000 && $0.value == 99 } && whole.contains { $0.step == 1_000 && $0.value == 77 })
+        // A range whose edges cut rollup buckets: the spike outside is gone, the one inside stays.
+        let ranged = try store.series(runID: run, name: "train_loss", steps: 1_234...98_765, maxPoints: 500)
+        #expect(ranged.first!.step >= 1_234 && ranged.last!.step <= 98_765)
+        #expect(!ranged.contains { $0.value == 77 } && ranged.contains { $0.step == 50_000 && $0.value == 99 })
+        // A replay lowers the spike: the rebuilt rollup no longer shows 99.
+        try store.recordMetrics((49_990..<50_010).map { MetricPoint(runID: run, name: "train_loss", step: $0, value: 2, wallTime: 0) })
+        let replayed = try store.series(runID: run, name: "train_loss", maxPoints: 1000)
+        #expect(!replayed.contains { $0.value == 99 } && replayed.contains { $0.value == 2 })
+    }
+
     @Test func oneWriterAndSeveralReadersNeverSeeLocked() async throws {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
