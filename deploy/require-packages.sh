@@ -2,7 +2,7 @@
 # Installs the Debian packages the build needs when they are missing (as root), or names them and stops.
 # Sourced by deploy/run-demo.sh and deploy/run-tests.sh.
 set -euo pipefail
-required=(libopenblas-dev pkg-config)
+required=(libopenblas-dev libsqlite3-dev pkg-config)
 missing=()
 for p in "${required[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
