@@ -193,13 +193,16 @@ public final class Store: Sendable {
     // MARK: checkpoints
 
     /// Records a checkpoint whose file is already complete on disk (written atomically and fsynced by the
-    /// trainer): the row is committed only after the file exists with the given size, so a row never points
-    /// to a missing or partial file.
+    /// trainer). The row is committed only after the file is found with the given size and SHA-256, so a
+    /// row never points to a missing, partial or mismatched file.
     public func addCheckpoint(runID: Int64, step: Int, path: String, absolutePath: String, size: Int64, sha256: String,
                               valLoss: Double?, kind: CheckpointRow.Kind) throws -> CheckpointRow {
         let attributes = try? FileManager.default.attributesOfItem(atPath: absolutePath)
         guard let actual = (attributes?[.size] as? NSNumber)?.int64Value, actual == size else {
             throw StoreError(.conflict, "checkpoint file \(absolutePath) is missing or not \(size) bytes; not recorded")
+        }
+        guard try SHA256.hex(ofFile: absolutePath) == sha256 else {
+            throw StoreError(.conflict, "checkpoint file \(absolutePath) does not have SHA-256 \(sha256); not recorded")
         }
         return try wrap("recording checkpoint \(step) of run \(runID)") {
             try pool.write { db in

@@ -231,7 +231,11 @@ extension Store {
         }
         #expect(try store.checkpoints(runID: run).isEmpty)
         try Data(count: 100).write(to: file)
-        let row = try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: "x", valLoss: 1.5, kind: .best)
+        #expect(throws: StoreError.self, "the right size but another content") {
+            try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: String(repeating: "0", count: 64), valLoss: nil, kind: .periodic)
+        }
+        let row = try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100,
+                                          sha256: SHA256.hex(Data(count: 100)), valLoss: 1.5, kind: .best)
         #expect(row.step == 10 && row.kind == .best && row.size == 100)
     }
 
@@ -244,7 +248,8 @@ extension Store {
         for (step, loss) in [(10, 2.0), (20, 1.0), (30, 1.5), (40, 1.7), (50, 1.8)] {
             let file = folder.appendingPathComponent("\(step).ckpt")
             try Data(count: 8).write(to: file)
-            _ = try store.addCheckpoint(runID: run, step: step, path: "checkpoints/\(run)/\(step).ckpt", absolutePath: file.path, size: 8, sha256: "x", valLoss: loss, kind: .periodic)
+            _ = try store.addCheckpoint(runID: run, step: step, path: "checkpoints/\(run)/\(step).ckpt", absolutePath: file.path, size: 8,
+                                        sha256: SHA256.hex(Data(count: 8)), valLoss: loss, kind: .periodic)
         }
         let removed = try store.applyRetention(runID: run, keepLast: 2, keepBest: 1)
         #expect(Set(removed) == ["checkpoints/\(run)/10.ckpt", "checkpoints/\(run)/30.ckpt"])
@@ -268,5 +273,17 @@ extension Store {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "a deleted run's checkpoint files are gone")
         #expect(try store.run(id: run) == nil && store.events(runID: run).isEmpty && store.checkpoints(runID: run).isEmpty)
         #expect(try store.series(runID: run, name: "train_loss").isEmpty)
+    }
+}
+
+@Suite struct SHA256Tests {
+    /// FIPS 180-4 test vectors, and one longer than a block.
+    @Test func knownDigests() {
+        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        var hasher = SHA256()
+        for _ in 0..<1000 { hasher.update(Array(repeating: UInt8(ascii: "a"), count: 1000)) }
+        #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "one million a")
     }
 }
