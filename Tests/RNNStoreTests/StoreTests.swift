@@ -276,6 +276,23 @@ extension Store {
     }
 }
 
+@Suite struct DatasetTests {
+    @Test func oneRowPerContentAndVacuum() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let hash = SHA256.hex(Array("hello".utf8))
+        let a = try store.addDataset(sha256: hash, name: "a.txt", kind: "text", size: 5, path: "datasets/\(hash)")
+        let b = try store.addDataset(sha256: hash, name: "copy.txt", kind: "text", size: 5, path: "datasets/\(hash)")
+        #expect(a == b && b.name == "a.txt", "the same content is one row, whatever the upload's name")
+        #expect(try store.dataset(sha256: hash)?.id == a.id)
+        #expect(throws: StoreError.self, "a malformed hash is refused by the schema") {
+            try store.addDataset(sha256: "abc", name: "x", kind: "text", size: 1, path: "datasets/abc")
+        }
+        try store.vacuum()
+        #expect(try store.dataset(id: a.id) == a)
+    }
+}
+
 @Suite struct SHA256Tests {
     /// FIPS 180-4 test vectors, and one longer than a block.
     @Test func knownDigests() {
