@@ -134,7 +134,7 @@ public final class Store: Sendable {
                 }
                 if let failure { sets.append("failure = ?"); arguments.append(failure) }
                 arguments.append(runID)
-                try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments)!)
+                try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments))
                 try insertEvent(db, runID: runID, kind: state.rawValue, message: cause, uid: uid, step: nil)
             }
         }
