@@ -39,6 +39,9 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             resources: [.embedInCode("migrations")]
         ),
+        // The daemon's composition (configuration, lock, notify protocol so far; the server and the
+        // scheduler are issue 5's next steps).
+        .target(name: "RNNDaemon", dependencies: ["RNNTraining", "RNNStore"]),
         .executableTarget(
             name: "rnn-bench",
             dependencies: ["RNNCore", "RNNTraining", "RNNStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore"]),
+        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,24 @@
+/// An error of the daemon's own set-up: its configuration, its state directory, its lock.
+public struct DaemonError: Error, Equatable, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Value: Hashable, Sendable { case invalidConfig, locked, io }
+        private let value: Value
+        /// A flag, an RNND_* variable or the config file is wrong; the message names it.
+        public static let invalidConfig = Code(value: .invalidConfig)
+        /// Another rnnd holds the state directory.
+        public static let locked = Code(value: .locked)
+        /// A file or directory could not be created or opened.
+        public static let io = Code(value: .io)
+        public var description: String { "\(value)" }
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// rnnd's settings, resolved from four layers, each overriding the one before:
+/// 1. embedded defaults (systemd's directories when it provides them, else the XDG ones);
+/// 2. the config file: `--config FILE` (which must exist), else `/etc/rnnd/rnnd.toml` when present;
+/// 3. `RNND_*` environment variables;
+/// 4. command-line flags.
+/// Every value is checked; a bad one is an error naming where it came from.
+public struct DaemonSettings: Equatable, Sendable {
+    public enum LogLevel: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
+
+    public var stateDirectory: String
+    public var socketPath: String
+    public var logLevel: LogLevel
+    /// Runs trained at the same time.
+    public var concurrentRuns: Int
+    /// Default workers per run (a run may ask for fewer; more is clamped).
+    public var workers: Int
+    public var maxUploadBytes: Int
+    /// Optional loopback TCP listener, "127.0.0.1:PORT" or "[::1]:PORT"; needs `tokenFile`.
+    public var tcpListen: String?
+    public var tokenFile: String?
+    /// Where each value came from ("default", "/etc/rnnd/rnnd.toml", "RNND_WORKERS", "--workers").
+    public var sources: [String: String] = [:]
+
+    /// One setting: its names in the file, the environment and the flags.
+    struct Key {
+        let name: String        // file key, e.g. "scheduler.workers"
+        let environment: String // RNND_WORKERS
+        let flag: String        // --workers
+    }
+
+    static let keys: [Key] = [
+        Key(name: "state_dir", environment: "RNND_STATE_DIR", flag: "--state-dir"),
+        Key(name: "socket", environment: "RNND_SOCKET", flag: "--socket"),
+        Key(name: "log_level", environment: "RNND_LOG_LEVEL", flag: "--log-level"),
+        Key(name: "scheduler.concurrent_runs", environment: "RNND_CONCURRENT_RUNS", flag: "--concurrent-runs"),
+        Key(name: "scheduler.workers", environment: "RNND_WORKERS", flag: "--workers"),
+        Key(name: "api.max_upload_bytes", environment: "RNND_MAX_UPLOAD_BYTES", flag: "--max-upload-bytes"),
+        Key(name: "api.tcp_listen", environment: "RNND_TCP_LISTEN", flag: "--tcp-listen"),
+        Key(name: "api.token_file", environment: "RNND_TOKEN_FILE", flag: "--token-file"),
+    ]
+
+    public static let defaultConfigFile = "/etc/rnnd/rnnd.toml"
+
+    /// The default state directory: $STATE_DIRECTORY (systemd; the first of a colon-separated list), else
+    /// $XDG_STATE_HOME/rnnd, else ~/.local/state/rnnd.
+    public static func defaultStateDirectory(environment: [String: String]) -> String {
+        if let dir = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !dir.isEmpty { return String(dir) }
+        if let xdg = environment["XDG_STATE_HOME"], xdg.hasPrefix("/") { return xdg + "/rnnd" }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/rnnd"
+    }
+
+    /// The default control socket: $RUNTIME_DIRECTORY/rnnd.sock (systemd), else $XDG_RUNTIME_DIR/rnnd.sock,
+    /// else /tmp/rnnd-UID/rnnd.sock. rnnctl finds the daemon the same way.
+    public static func defaultSocketPath(environment: [String: String], uid: UInt32) -> String {
+        if let dir = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first, !dir.isEmpty { return "\(dir)/rnnd.sock" }
+        if let xdg = environment["XDG_RUNTIME_DIR"], xdg.hasPrefix("/") { return xdg + "/rnnd.sock" }
+        return "/tmp/rnnd-\(uid)/rnnd.sock"
+    }
+
+    /// Resolves the settings. `flags` maps flag names (`--workers`) to their values; `configFile` is the
+    /// `--config` value, if given; `readFile` returns a file's text, or nil when it does not exist.
+    public static func resolve(
+        flags: [String: String], configFile: String?, environment: [String: String], uid: UInt32, cores: Int,
+        readFile: (String) -> String? = { try? String(contentsOfFile: $0, encoding: .utf8) }
+    ) throws -> DaemonSettings {
+        var raw: [String: (value: String, source: String)] = [:]
+        // Layer 2: the config file.
+        let file = configFile ?? defaultConfigFile
+        if let text = readFile(file) {
+            for (key, value) in try TOMLSubset.parse(text, name: file) {
+                guard keys.contains(where: { $0.name == key }) else {
+                    throw DaemonError(.invalidConfig, "\(file): unknown setting \(key) (known: \(keys.map(\.name).joined(separator: ", ")))")
+                }
+                switch value {
+                case .string(let s): raw[key] = (s, file)
+                case .integer(let i): raw[key] = (String(i), file)
+                case .decimal(let d): raw[key] = (String(d), file)
+                case .boolean(let b): raw[key] = (String(b), file)
+                }
+            }
+        } else if configFile != nil {
+            throw DaemonError(.invalidConfig, "--config: cannot read \(file)")
+        }
+        // Layers 3 and 4.
+        for key in keys {
+            if let value = environment[key.environment] { raw[key.name] = (value, key.environment) }
+            if let value = flags[key.flag] { raw[key.name] = (value, key.flag) }
+        }
+        if let unknown = flags.keys.sorted().first(where: { flag in flag != "--config" && !keys.contains { $0.flag == flag } }) {
+            throw DaemonError(.invalidConfig, "unknown flag \(unknown)")
+        }
+
+        func string(_ name: String, default value: String) -> (String, String) { raw[name] ?? (value, "default") }
+        func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> (Int, String) {
+            guard let (text, source) = raw[name] else { return (value, "default") }
+            guard let i = Int(text), range.contains(i) else {
+                throw DaemonError(.invalidConfig, "\(source): \(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got \"\(text)\"")
+            }
+            return (i, source)
+        }
+        func path(_ name: String, _ value: (String, String)) throws -> (String, String) {
+            guard value.0.hasPrefix("/") else { throw DaemonError(.invalidConfig, "\(value.1): \(name) must be an absolute path, got \"\(value.0)\"") }
+            return value
+        }
+
+        var s = DaemonSettings(stateDirectory: "", socketPath: "", logLevel: .info, concurrentRuns: 1, workers: cores, maxUploadBytes: 0)
+        var sources: [String: String] = [:]
+        (s.stateDirectory, sources["state_dir"]) = try path("state_dir", string("state_dir", default: defaultStateDirectory(environment: environment)))
+        (s.socketPath, sources["socket"]) = try path("socket", string("socket", default: defaultSocketPath(environment: environment, uid: uid)))
+        guard s.socketPath.utf8.count <= 107 else {
+            throw DaemonError(.invalidConfig, "\(sources["socket"]!): socket path is \(s.socketPath.utf8.count) bytes; Unix sockets allow 107")
+        }
+        let (level, levelSource) = string("log_level", default: "info")
+        guard let parsedLevel = LogLevel(rawValue: level) else {
+            throw DaemonError(.invalidConfig, "\(levelSource): log_level must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(level)\"")
+        }
+        (s.logLevel, sources["log_level"]) = (parsedLevel, levelSource)
+        (s.concurrentRuns, sources["scheduler.concurrent_runs"]) = try integer("scheduler.concurrent_runs", default: 1, range: 1...64)
+        (s.workers, sources["scheduler.workers"]) = try integer("scheduler.workers", default: cores, range: 1...256)
+        (s.maxUploadBytes, sources["api.max_upload_bytes"]) = try integer("api.max_upload_bytes", default: 1 << 30, range: 1...(1 << 40))
+        if let (listen, source) = raw["api.tcp_listen"] {
+            guard listen.hasPrefix("127.") || listen.hasPrefix("[::1]:") || listen.hasPrefix("localhost:"),
+                  let port = listen.split(separator: ":").last.flatMap({ Int($0) }), (1...65535).contains(port) else {
+                throw DaemonError(.invalidConfig, "\(source): api.tcp_listen must be a loopback address with a port, such as 127.0.0.1:8470, got \"\(listen)\"")
+            }
+            guard let token = raw["api.token_file"] else {
+                throw DaemonError(.invalidConfig, "\(source): api.tcp_listen needs api.token_file (the bearer token clients must send)")
+            }
+            (s.tcpListen, sources["api.tcp_listen"]) = (listen, source)
+            (s.tokenFile, sources["api.token_file"]) = try path("api.token_file", token)
+        }
+        s.sources = sources
+        return s
+    }
+}

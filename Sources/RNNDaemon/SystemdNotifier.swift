@@ -1,0 +1,54 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The systemd notify protocol without libsystemd: datagrams to $NOTIFY_SOCKET (`READY=1`, `STATUS=…`,
+/// `WATCHDOG=1`, `STOPPING=1`). Without the variable every call does nothing, so rnnd behaves the same
+/// outside systemd.
+public struct SystemdNotifier: Sendable {
+    public let socketPath: String?
+    /// Half of $WATCHDOG_USEC, the interval at which to send WATCHDOG=1; nil when no watchdog is set.
+    public let watchdogInterval: Duration?
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let path = environment["NOTIFY_SOCKET"], !path.isEmpty {
+            // "@name" is an abstract socket; everything else a path.
+            socketPath = path
+        } else {
+            socketPath = nil
+        }
+        if let usec = environment["WATCHDOG_USEC"].flatMap(UInt64.init), usec > 0 {
+            watchdogInterval = .microseconds(Int64(usec / 2))
+        } else {
+            watchdogInterval = nil
+        }
+    }
+
+    public func ready() { send("READY=1") }
+    public func status(_ text: String) { send("STATUS=\(text.replacingOccurrences(of: "\n", with: " "))") }
+    public func watchdog() { send("WATCHDOG=1") }
+    public func stopping() { send("STOPPING=1") }
+
+    /// Sends one datagram; failures are ignored (a missing listener must not stop the daemon).
+    public func send(_ message: String) {
+        guard let socketPath else { return }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(socketPath.utf8)
+        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
+        _ = message.withCString { text in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, text, strlen(text), 0, $0, length) }
+            }
+        }
+    }
+}
