@@ -11,10 +11,13 @@ let package = Package(
         .library(name: "RNNStore", targets: ["RNNStore"]),
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
         .executable(name: "rnn-demo", targets: ["rnn-demo"]),
+        .executable(name: "rnnd", targets: ["rnnd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // cblas.h and openblas_set_num_threads from Debian's libopenblas-dev, found through pkg-config
@@ -41,7 +44,15 @@ let package = Package(
         ),
         // The daemon's composition (configuration, lock, notify protocol so far; the server and the
         // scheduler are issue 5's next steps).
-        .target(name: "RNNDaemon", dependencies: ["RNNTraining", "RNNStore"]),
+        .target(name: "RNNDaemon", dependencies: [
+            "RNNTraining", "RNNStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(
+            name: "rnnd",
+            dependencies: ["RNNDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "rnn-bench",
             dependencies: ["RNNCore", "RNNTraining", "RNNStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RNNCore
+import RNNDaemon
+
+@main
+struct RNND: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rnnd",
+        abstract: "Run the rnnd training daemon.",
+        discussion: """
+            With no arguments rnnd runs on its embedded defaults. Settings come from the config file \
+            (--config, else /etc/rnnd/rnnd.toml), then RNND_* variables, then these flags.
+
+            Example: rnnd --state-dir /var/lib/rnnd --socket /run/rnnd/rnnd.sock
+            """
+    )
+
+    @Option(help: "The config file to read (it must exist).") var config: String?
+    @Option(help: "The state directory (database, datasets, checkpoints).") var stateDir: String?
+    @Option(help: "The control socket's path.") var socket: String?
+    @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.") var logLevel: String?
+    @Option(help: "Runs trained at the same time.") var concurrentRuns: String?
+    @Option(help: "Default workers per run.") var workers: String?
+    @Option(help: "The largest dataset upload, in bytes.") var maxUploadBytes: String?
+    @Option(help: "A loopback address and port for an optional TCP listener.") var tcpListen: String?
+    @Option(help: "The file holding the TCP listener's bearer token.") var tokenFile: String?
+
+    func run() async throws {
+        BLAS.relaunchWithFastKernelsIfNeeded()
+        BLAS.setThreads(1)
+        var flags: [String: String] = [:]
+        for (flag, value) in [("--state-dir", stateDir), ("--socket", socket), ("--log-level", logLevel),
+                              ("--concurrent-runs", concurrentRuns), ("--workers", workers), ("--max-upload-bytes", maxUploadBytes),
+                              ("--tcp-listen", tcpListen), ("--token-file", tokenFile)] {
+            if let value { flags[flag] = value }
+        }
+        do {
+            let settings = try DaemonSettings.resolve(flags: flags, configFile: config, environment: ProcessInfo.processInfo.environment,
+                                                      uid: getuid(), cores: ProcessInfo.processInfo.activeProcessorCount)
+            var logger = Logger(label: "rnnd")
+            logger.logLevel = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
+            try await Daemon.run(settings: settings, logger: logger)
+        } catch let error as DaemonError {
+            FileHandle.standardError.write(Data("rnnd: \(error.message)\n".utf8))
+            throw ExitCode(error.code == .locked ? 3 : 2)
+        }
+    }
+}
