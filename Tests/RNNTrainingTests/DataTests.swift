@@ -53,7 +53,9 @@ import Testing
         #expect(abs(Double(y[0]) - (3.0 - series.mean[2]) / series.std[2]) < 1e-6)
         #expect(x.count == 5 * 2)
         #expect(series.order(epoch: 0) != series.order(epoch: 1), "windows are reshuffled every epoch")
-        #expect(series.order(epoch: 3) == series.order(epoch: 3))
+        let third = series.order(epoch: 3)
+        #expect(series.order(epoch: 0) != third && series.order(epoch: 3) == third, "an epoch's order depends on (seed, epoch) only")
+        #expect(third.sorted() == Array(0..<third.count), "a permutation of every window")
         let validation = series.validationBatches().reduce(0) { $0 + $1.batchSize }
         #expect(validation == 10 - 5 - 2 + 1)
     }

@@ -19,7 +19,7 @@ public struct SequenceFile: TrainingData {
     public let loss: LossKind
     public let batchSize: Int
     public let seqLen: Int
-    let seed: UInt64
+    let shuffle: EpochShuffle
     let classes: Int?
 
     /// Reads `bytes` for `config`. `forEvaluation` accepts files smaller than one training batch.
@@ -92,9 +92,9 @@ public struct SequenceFile: TrainingData {
         seqLen = shape.t
         targets = shape.perStep ? .everyStep : .lastStep
         batchSize = config.batchSize
-        seed = config.seed
         let valCount = Int(Double(inputs.count) * config.valFraction)
         trainCount = inputs.count - valCount
+        shuffle = EpochShuffle(count: trainCount, seed: config.seed)
         guard config.seqLen == shape.t else {
             throw TrainingError(.invalidConfig, "seq_len: the examples of \(name) have \(shape.t) steps; set seq_len = \(shape.t)", key: "seq_len")
         }
@@ -139,12 +139,7 @@ public struct SequenceFile: TrainingData {
         stride(from: 0, to: inputs.count, by: batchSize).map { batch(Array($0..<min($0 + batchSize, inputs.count))) }
     }
 
-    func order(epoch: Int) -> [Int] {
-        var indices = Array(0..<trainCount)
-        var rng = Xoshiro256(seed: seed, stream: [0x5EC5, UInt64(epoch)])
-        for i in stride(from: indices.count - 1, to: 0, by: -1) { indices.swapAt(i, rng.below(i + 1)) }
-        return indices
-    }
+    func order(epoch: Int) -> [Int] { shuffle.order(epoch: epoch) }
 
     public func trainingBatch(epoch: Int, index: Int) -> Batch<Float> {
         batch(Array(order(epoch: epoch)[(index * batchSize)..<((index + 1) * batchSize)]))

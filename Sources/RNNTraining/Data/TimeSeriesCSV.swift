@@ -19,7 +19,7 @@ public struct TimeSeriesCSV: TrainingData {
     public let batchSize: Int
     public let seqLen: Int
     let horizon: Int
-    let seed: UInt64
+    let shuffle: EpochShuffle
 
     /// Reads `bytes` for `config`. With `normalization` (a trained model's), no statistics are fitted.
     public init(bytes: [UInt8], name: String, config: RunConfig, normalization: (mean: [Double], std: [Double])? = nil) throws {
@@ -79,8 +79,8 @@ public struct TimeSeriesCSV: TrainingData {
         batchSize = config.batchSize
         seqLen = config.seqLen
         horizon = config.horizon
-        seed = config.seed
         let windows = TimeSeriesCSV.windowCount(rows: trainRows, seqLen: seqLen, horizon: horizon)
+        shuffle = EpochShuffle(count: windows, seed: config.seed)
         guard normalization != nil || windows >= batchSize else {
             throw TrainingError(.invalidData, "\(name): the training split (\(trainRows) rows) gives \(windows) windows of seq_len \(seqLen) + horizon \(horizon); batch_size \(batchSize) needs at least \(batchSize)", key: "seq_len")
         }
@@ -102,12 +102,7 @@ public struct TimeSeriesCSV: TrainingData {
     }
 
     /// The training windows' start rows in the order of `epoch`.
-    func order(epoch: Int) -> [Int] {
-        var starts = Array(0..<TimeSeriesCSV.windowCount(rows: trainRows, seqLen: seqLen, horizon: horizon))
-        var rng = Xoshiro256(seed: seed, stream: [0x5AFF1E, UInt64(epoch)])
-        for i in stride(from: starts.count - 1, to: 0, by: -1) { starts.swapAt(i, rng.below(i + 1)) }
-        return starts
-    }
+    func order(epoch: Int) -> [Int] { shuffle.order(epoch: epoch) }
 
     public func trainingBatch(epoch: Int, index: Int) -> Batch<Float> {
         let starts = order(epoch: epoch)
