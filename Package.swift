@@ -12,12 +12,15 @@ let package = Package(
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
         .executable(name: "rnn-demo", targets: ["rnn-demo"]),
         .executable(name: "rnnd", targets: ["rnnd"]),
+        .executable(name: "rnnctl", targets: ["rnnctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // cblas.h and openblas_set_num_threads from Debian's libopenblas-dev, found through pkg-config
@@ -39,16 +42,27 @@ let package = Package(
         // source of truth); its SQL files are compiled into the binary, so an installed rnnd needs no tree.
         .target(
             name: "RNNStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RNNAPI", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.embedInCode("migrations")]
         ),
-        // The daemon's composition (configuration, lock, notify protocol so far; the server and the
-        // scheduler are issue 5's next steps).
+        // The wire contract: Codable request and response types, SHA-256 (a dataset's identity); openapi.yaml
+        // beside them is compiled in and served by rnnd.
+        .target(name: "RNNAPI", resources: [.embedInCode("openapi.yaml")]),
+        // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
-            "RNNTraining", "RNNStore",
+            "RNNTraining", "RNNStore", "RNNAPI",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "RNNClient", dependencies: [
+            "RNNAPI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .executableTarget(
+            name: "rnnctl",
+            dependencies: ["RNNClient", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "rnnd",
             dependencies: ["RNNDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -63,8 +77,9 @@ let package = Package(
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
-        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore"]),
-        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon"]),
+        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI"]),
+        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNClient", "RNNAPI"]),
+        .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI"]),
     ],
     swiftLanguageModes: [.v6]
 )

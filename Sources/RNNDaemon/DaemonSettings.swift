@@ -1,4 +1,5 @@
 import Foundation
+import RNNAPI
 
 /// rnnd's settings, resolved from four layers, each overriding the one before:
 /// 1. embedded defaults (systemd's directories when it provides them, else the XDG ones);
@@ -17,6 +18,10 @@ public struct DaemonSettings: Equatable, Sendable {
     /// Default workers per run (a run may ask for fewer; more is clamped).
     public var workers: Int
     public var maxUploadBytes: Int
+    /// Restarts after an unclean stop before a run is marked failed.
+    public var maxRestarts: Int
+    /// The memory a run's model may need (parameters, optimizer state, activations of every worker).
+    public var memoryBudgetMB: Int
     /// Optional loopback TCP listener, "127.0.0.1:PORT" or "[::1]:PORT"; needs `tokenFile`.
     public var tcpListen: String?
     public var tokenFile: String?
@@ -36,6 +41,8 @@ public struct DaemonSettings: Equatable, Sendable {
         Key(name: "log_level", environment: "RNND_LOG_LEVEL", flag: "--log-level"),
         Key(name: "scheduler.concurrent_runs", environment: "RNND_CONCURRENT_RUNS", flag: "--concurrent-runs"),
         Key(name: "scheduler.workers", environment: "RNND_WORKERS", flag: "--workers"),
+        Key(name: "scheduler.max_restarts", environment: "RNND_MAX_RESTARTS", flag: "--max-restarts"),
+        Key(name: "scheduler.memory_budget_mb", environment: "RNND_MEMORY_BUDGET_MB", flag: "--memory-budget-mb"),
         Key(name: "api.max_upload_bytes", environment: "RNND_MAX_UPLOAD_BYTES", flag: "--max-upload-bytes"),
         Key(name: "api.tcp_listen", environment: "RNND_TCP_LISTEN", flag: "--tcp-listen"),
         Key(name: "api.token_file", environment: "RNND_TOKEN_FILE", flag: "--token-file"),
@@ -51,13 +58,13 @@ public struct DaemonSettings: Equatable, Sendable {
         return (environment["HOME"] ?? NSHomeDirectory()) + "/.local/state/rnnd"
     }
 
-    /// The default control socket: $RUNTIME_DIRECTORY/rnnd.sock (systemd), else $XDG_RUNTIME_DIR/rnnd.sock,
-    /// else /tmp/rnnd-UID/rnnd.sock. rnnctl finds the daemon the same way.
+    /// The default control socket (`APIDefaults.socketPath`, shared with rnnctl).
     public static func defaultSocketPath(environment: [String: String], uid: UInt32) -> String {
-        if let dir = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first, !dir.isEmpty { return "\(dir)/rnnd.sock" }
-        if let xdg = environment["XDG_RUNTIME_DIR"], xdg.hasPrefix("/") { return xdg + "/rnnd.sock" }
-        return "/tmp/rnnd-\(uid)/rnnd.sock"
+        APIDefaults.socketPath(environment: environment, uid: uid)
     }
+
+    /// Three quarters of the machine's memory.
+    public static var defaultMemoryBudgetMB: Int { max(64, Int(ProcessInfo.processInfo.physicalMemory / (1 << 20)) * 3 / 4) }
 
     /// Resolves the settings. `flags` maps flag names (`--workers`) to their values; `configFile` is the
     /// `--config` value, if given; `readFile` returns a file's text, or nil when it does not exist.
@@ -105,7 +112,8 @@ public struct DaemonSettings: Equatable, Sendable {
             return value
         }
 
-        var s = DaemonSettings(stateDirectory: "", socketPath: "", logLevel: .info, concurrentRuns: 1, workers: cores, maxUploadBytes: 0)
+        var s = DaemonSettings(stateDirectory: "", socketPath: "", logLevel: .info, concurrentRuns: 1, workers: cores, maxUploadBytes: 0,
+                               maxRestarts: 3, memoryBudgetMB: 0)
         var sources: [String: String] = [:]
         (s.stateDirectory, sources["state_dir"]) = try path("state_dir", string("state_dir", default: defaultStateDirectory(environment: environment)))
         (s.socketPath, sources["socket"]) = try path("socket", string("socket", default: defaultSocketPath(environment: environment, uid: uid)))
@@ -119,6 +127,8 @@ public struct DaemonSettings: Equatable, Sendable {
         (s.logLevel, sources["log_level"]) = (parsedLevel, levelSource)
         (s.concurrentRuns, sources["scheduler.concurrent_runs"]) = try integer("scheduler.concurrent_runs", default: 1, range: 1...64)
         (s.workers, sources["scheduler.workers"]) = try integer("scheduler.workers", default: cores, range: 1...256)
+        (s.maxRestarts, sources["scheduler.max_restarts"]) = try integer("scheduler.max_restarts", default: 3, range: 0...1000)
+        (s.memoryBudgetMB, sources["scheduler.memory_budget_mb"]) = try integer("scheduler.memory_budget_mb", default: defaultMemoryBudgetMB, range: 16...(1 << 30))
         (s.maxUploadBytes, sources["api.max_upload_bytes"]) = try integer("api.max_upload_bytes", default: 1 << 30, range: 1...(1 << 40))
         if let (listen, source) = raw["api.tcp_listen"] {
             guard listen.hasPrefix("127.") || listen.hasPrefix("[::1]:") || listen.hasPrefix("localhost:"),

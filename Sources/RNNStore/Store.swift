@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RNNAPI
 
 /// rnnd's system of record: one SQLite database (WAL, foreign keys, synchronous=FULL, a busy timeout) in
 /// the state directory. Migrates when it opens; every write method is one transaction named by its intent;
@@ -118,8 +119,10 @@ public final class Store: Sendable {
     }
 
     /// Moves a run to `state` and records the transition as an event with its cause (and the uid that
-    /// asked). Start and finish times are set on entering running and a final state.
-    public func setState(runID: Int64, to state: RunState, cause: String, uid: Int? = nil, failure: String? = nil) throws {
+    /// asked). Start and finish times are set on entering running and a final state; `countsRestart`
+    /// adds one to the run's restart count (a requeue after rnnd stopped unexpectedly).
+    public func setState(runID: Int64, to state: RunState, cause: String, uid: Int? = nil, failure: String? = nil,
+                         countsRestart: Bool = false) throws {
         try wrap("changing the state of run \(runID)") {
             try pool.write { db in
                 guard try runRecord(db, id: runID) != nil else { throw StoreError(.notFound, "no run \(runID)") }
@@ -129,9 +132,9 @@ public final class Store: Sendable {
                 switch state {
                 case .running: sets.append("started_at = COALESCE(started_at, ?)"); arguments.append(now)
                 case .completed, .failed, .cancelled: sets.append("finished_at = ?"); arguments.append(now)
-                case .queued where cause.contains("resum"): sets.append("restarts = restarts + 1")
                 default: break
                 }
+                if countsRestart { sets.append("restarts = restarts + 1") }
                 if let failure { sets.append("failure = ?"); arguments.append(failure) }
                 arguments.append(runID)
                 try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments))
@@ -209,7 +212,7 @@ public final class Store: Sendable {
                 try db.execute(sql: """
                     INSERT INTO checkpoint (run_id, step, path, size, sha256, val_loss, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, size = excluded.size, sha256 = excluded.sha256,
-                        val_loss = excluded.val_loss, kind = excluded.kind, created_at = excluded.created_at
+                        val_loss = COALESCE(excluded.val_loss, val_loss), kind = excluded.kind, created_at = excluded.created_at
                     """, arguments: [runID, step, path, size, sha256, valLoss, kind.rawValue, Store.now()])
                 try insertEvent(db, runID: runID, kind: "checkpoint", message: "\(kind.rawValue) checkpoint written", uid: nil, step: step)
                 return try checkpointRows(db, runID: runID).first { $0.step == step }!
@@ -244,6 +247,33 @@ public final class Store: Sendable {
         }
         _ = removeFiles(doomed)
         return doomed
+    }
+
+    /// How many runs are in each state.
+    public func runCounts() throws -> [RunState: Int] {
+        try pool.read { db in
+            var counts: [RunState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM run GROUP BY state") {
+                if let state = RunState(rawValue: row[0]) { counts[state] = row[1] }
+            }
+            return counts
+        }
+    }
+
+    /// Runs in `state`, in scheduling order: higher priority first, then earlier submission.
+    public func runs(in state: RunState) throws -> [RunRecord] {
+        try pool.read { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE state = ? ORDER BY priority DESC, submitted_at, id",
+                                         arguments: [state.rawValue])
+            return try ids.compactMap { try runRecord(db, id: $0) }
+        }
+    }
+
+    /// The database file's size with its WAL, in bytes.
+    public var databaseBytes: Int64 {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0)
+        }
     }
 
     // MARK: maintenance

@@ -23,6 +23,8 @@ struct RNND: AsyncParsableCommand {
     @Option(help: "The log level: trace, debug, info, notice, warning, error or critical.") var logLevel: String?
     @Option(help: "Runs trained at the same time.") var concurrentRuns: String?
     @Option(help: "Default workers per run.") var workers: String?
+    @Option(help: "Restarts after an unclean stop before a run is marked failed.") var maxRestarts: String?
+    @Option(help: "The memory a run's model may need, in MiB (default: 3/4 of the machine's).") var memoryBudgetMb: String?
     @Option(help: "The largest dataset upload, in bytes.") var maxUploadBytes: String?
     @Option(help: "A loopback address and port for an optional TCP listener.") var tcpListen: String?
     @Option(help: "The file holding the TCP listener's bearer token.") var tokenFile: String?
@@ -32,7 +34,8 @@ struct RNND: AsyncParsableCommand {
         BLAS.setThreads(1)
         var flags: [String: String] = [:]
         for (flag, value) in [("--state-dir", stateDir), ("--socket", socket), ("--log-level", logLevel),
-                              ("--concurrent-runs", concurrentRuns), ("--workers", workers), ("--max-upload-bytes", maxUploadBytes),
+                              ("--concurrent-runs", concurrentRuns), ("--workers", workers), ("--max-restarts", maxRestarts),
+                              ("--memory-budget-mb", memoryBudgetMb), ("--max-upload-bytes", maxUploadBytes),
                               ("--tcp-listen", tcpListen), ("--token-file", tokenFile)] {
             if let value { flags[flag] = value }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import RNNAPI
 import GRDB
 @testable import RNNStore
 import Testing

@@ -109,6 +109,17 @@ public struct Checkpoint: Sendable, Equatable {
         return (bytes.count, checksum)
     }
 
+    /// The size and stored CRC-32 of a checkpoint file already on disk (nil when it is missing or too short).
+    static func sizeAndChecksum(of url: URL) -> (size: Int, checksum: UInt32)? {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return nil }
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end >= 4 else { return nil }
+        try? handle.seek(toOffset: end - 4)
+        guard let tail = try? handle.read(upToCount: 4), tail.count == 4 else { return nil }
+        let checksum = tail.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        return (Int(end), checksum)
+    }
+
     public static func read(from url: URL) throws -> Checkpoint {
         try Checkpoint(bytes: FileIO.read(url), name: url.lastPathComponent)
     }

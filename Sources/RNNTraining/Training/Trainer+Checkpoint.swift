@@ -35,19 +35,31 @@ extension Trainer {
     }
 
     /// Writes a checkpoint file (when the trainer has a directory), keeps the rollback point, applies
-    /// retention (the last `keep_checkpoints` periodic files and the best one) and reports it.
+    /// retention (the last `keep_checkpoints` periodic files and the best one, unless the caller deletes
+    /// old files itself) and reports it.
+    ///
+    /// A step's file is written once: a second checkpoint of the same step (best, then periodic, then final)
+    /// reports the file already there under the new kind, so nobody ever reads a file while it is replaced.
     func writeCheckpoint(kind: CheckpointRecord.Kind) throws -> CheckpointRecord? {
         let checkpoint = makeCheckpoint()
         rollbackPoint = checkpoint
         guard let directory = checkpointDirectory else { return nil }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent("\(state.step).ckpt")
-        let (size, checksum) = try checkpoint.write(to: url)
-        let record = CheckpointRecord(step: state.step, path: url.path, size: size, checksum: checksum,
+        let written: (size: Int, checksum: UInt32)
+        if let last = lastWritten, last.step == state.step {
+            written = (last.size, last.checksum)
+        } else if state.step == resumedStep, let existing = Checkpoint.sizeAndChecksum(of: url) {
+            written = existing  // the file this run resumed from
+        } else {
+            written = try checkpoint.write(to: url)
+        }
+        let record = CheckpointRecord(step: state.step, path: url.path, size: written.size, checksum: written.checksum,
                                       valLoss: kind == .best ? state.bestValLoss : nil, kind: kind)
+        lastWritten = record
         sink(.checkpoint(record))
-        if kind == .periodic {
-            periodicCheckpointSteps.append(state.step)
+        if kind == .periodic && deletesOldCheckpoints {
+            if periodicCheckpointSteps.last != state.step { periodicCheckpointSteps.append(state.step) }
             while periodicCheckpointSteps.count > config.keepCheckpoints {
                 let old = periodicCheckpointSteps.removeFirst()
                 if old != state.bestStep && old != state.step {

@@ -20,15 +20,21 @@ public final class Trainer: @unchecked Sendable {
     let replicas: [Replica]
     let validationWorkspace: Workspace<Float>
     let checkpointDirectory: URL?
+    /// Whether the trainer deletes old checkpoint files itself (keep_checkpoints + best); rnnd's store
+    /// does it instead, row first, so that a row never points to a deleted file.
+    let deletesOldCheckpoints: Bool
     let sink: @Sendable (TrainingEvent) -> Void
     public internal(set) var state = TrainerState()
     /// The last checkpoint written (or the initial state): where a rollback returns to.
     var rollbackPoint: Checkpoint?
     var periodicCheckpointSteps: [Int] = []
+    /// The last checkpoint file written, and the step of the checkpoint this trainer resumed from.
+    var lastWritten: CheckpointRecord?
+    var resumedStep: Int?
 
     /// A new run from `config`'s seed, or, with `resumeFrom`, the continuation of a checkpointed one.
     public init(config: RunConfig, data: any TrainingData, checkpointDirectory: URL?, resumeFrom checkpoint: Checkpoint? = nil,
-                sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
+                deletesOldCheckpoints: Bool = true, sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
         self.config = config
         self.data = data
         let network = Network(spec: data.networkSpec(config))
@@ -46,9 +52,11 @@ public final class Trainer: @unchecked Sendable {
         }
         validationWorkspace = Workspace(spec: network.spec, batchCapacity: data.batchSize, seqCapacity: data.seqLen)
         self.checkpointDirectory = checkpointDirectory
+        self.deletesOldCheckpoints = deletesOldCheckpoints
         self.sink = sink
         if let checkpoint {
             try restore(checkpoint)
+            resumedStep = checkpoint.state.step
         } else {
             network.initializeParameters(parameters.buffer, seed: config.seed)
         }

@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RNNAPI
+import RNNStore
+import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// rnnd's composition: lock the state directory, open (and migrate) the store, serve the control API on
+/// the Unix socket (and optionally loopback TCP), schedule and train runs, speak the notify protocol.
+///
+/// Shutdown (SIGTERM, SIGINT): watchers' streams end and the servers stop accepting, then every running
+/// run stops at its next step boundary, writes a checkpoint and is marked interrupted (it resumes at the
+/// next start), metrics are flushed, the database closes, and rnnd exits 0.
+public enum Daemon {
+    public static func run(settings: DaemonSettings, logger: Logger) async throws {
+        let notifier = SystemdNotifier()
+        // The lock comes before the socket: a second server would otherwise take the socket over silently.
+        let lock = try StateDirectoryLock(stateDirectory: settings.stateDirectory)
+        let store: Store
+        do {
+            store = try Store(path: settings.stateDirectory + "/rnnd.sqlite")
+        } catch let error as StoreError {
+            throw DaemonError(.io, error.message)
+        }
+        try prepareSocketDirectory(settings.socketPath)
+        let token = try settings.tokenFile.map(readToken)
+        let metrics = MetricWriter(store: store)
+        let hub = EventHub()
+        let scheduler = Scheduler(store: store, metrics: metrics, hub: hub, settings: settings, notifier: notifier, logger: logger)
+        let control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
+
+        let unixApp = Application(
+            router: makeRouter(control: control, settings: settings, token: nil),
+            configuration: .init(address: .unixDomainSocket(path: settings.socketPath), serverName: "rnnd"),
+            onServerRunning: { _ in
+                // The socket's mode comes from the umask; access is granted by file permissions and group.
+                chmod(settings.socketPath, 0o660)
+                notifier.ready()
+                scheduler.reportStatus()
+                logger.info("rnnd is ready", metadata: ["socket": "\(settings.socketPath)", "state": "\(settings.stateDirectory)"])
+            },
+            logger: logger
+        )
+        var services: [any Service] = [scheduler, unixApp]
+        if let listen = settings.tcpListen, let token {
+            let (host, port) = try hostAndPort(listen)
+            services.append(Application(
+                router: makeRouter(control: control, settings: settings, token: token),
+                configuration: .init(address: .hostname(host, port: port), serverName: "rnnd"),
+                logger: logger))
+        }
+        // Shut down in reverse order: first this herald (STOPPING=1, watchers' streams end), then the
+        // servers, last the scheduler, which stops the runs at a step boundary.
+        services.append(ShutdownHerald { notifier.stopping(); hub.finishAll() })
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let watchdog = notifier.watchdogInterval.map { interval in
+            Task {
+                while !Task.isCancelled {
+                    notifier.watchdog()
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+        defer { watchdog?.cancel() }
+        try await group.run()
+        try? metrics.flush()
+        logger.info("rnnd stopped")
+        withExtendedLifetime(lock) {}
+    }
+
+    static func makeRouter(control: RunControl, settings: DaemonSettings, token: String?) -> Router<DaemonContext> {
+        let router = Router(context: DaemonContext.self)
+        if let token { router.add(middleware: LoopbackTokenMiddleware(token: token)) }
+        Routes(control: control, settings: settings).add(to: router)
+        return router
+    }
+
+    static func readToken(_ path: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw DaemonError(.invalidConfig, "api.token_file: cannot read \(path)")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count >= 16 else { throw DaemonError(.invalidConfig, "api.token_file: the token in \(path) must have at least 16 characters") }
+        return token
+    }
+
+    static func hostAndPort(_ listen: String) throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw DaemonError(.invalidConfig, "api.tcp_listen: \(listen) has no port")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// The socket's directory exists (created 0750 when rnnd makes it); a stale socket file from a crashed
+    /// rnnd is replaced — safe, because this process holds the state directory's lock.
+    static func prepareSocketDirectory(_ socketPath: String) throws {
+        let directory = (socketPath as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw DaemonError(.io, "cannot create the socket directory \(directory): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Runs `action` when the graceful shutdown begins (it is the last service, so the first to stop).
+struct ShutdownHerald: Service {
+    let action: @Sendable () -> Void
+    func run() async throws {
+        try? await gracefulShutdown()
+        action()
+    }
+}
+
+/// The loopback TCP listener's guard: a bearer token, and a Host header that names the loopback
+/// interface (so a web page cannot reach the API through DNS rebinding).
+struct LoopbackTokenMiddleware: RouterMiddleware {
+    typealias Context = DaemonContext
+    let token: String
+
+    func handle(_ request: Request, context: DaemonContext, next: (Request, DaemonContext) async throws -> Response) async throws -> Response {
+        let host = request.head.authority ?? ""
+        let hostName = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")
+        guard ["127.0.0.1", "localhost", "::1"].contains(hostName) else {
+            return JSONResponse.make(APIErrorBody(error: "Host \(host) is not a loopback name"), status: .forbidden)
+        }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            return JSONResponse.make(APIErrorBody(error: "a valid bearer token is required (Authorization: Bearer …)"), status: .unauthorized)
+        }
+        return try await next(request, context)
+    }
+}

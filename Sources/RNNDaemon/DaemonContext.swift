@@ -1,0 +1,34 @@
+import Hummingbird
+import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The request context: Hummingbird's core storage plus the connection, whose peer credentials tell who
+/// is asking on the Unix socket.
+struct DaemonContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// JSON request bodies; dataset uploads stream with their own limit.
+    var maxUploadSize: Int { 1 << 20 }
+
+    /// struct ucred of <sys/socket.h>.
+    private struct PeerCredentials: Sendable {
+        var pid: Int32 = 0
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+    }
+
+    /// The uid of the process on the other end of the Unix socket (SO_PEERCRED), nil over TCP.
+    func peerUID() async -> Int? {
+        guard let provider = channel as? SocketOptionProvider, channel.localAddress?.protocol == .unix else { return nil }
+        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return (try? await future.get()).map { Int($0.uid) }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import RNNAPI
+import Synchronization
+
+/// Fans a run's progress out to its watchers (the SSE streams) and keeps the latest figures of every
+/// training run for status answers and /metrics, so that neither polls the database.
+final class EventHub: Sendable {
+    private struct Watchers {
+        var next = 0
+        var byRun: [Int64: [Int: AsyncStream<ProgressEvent>.Continuation]] = [:]
+    }
+    private let watchers = Mutex(Watchers())
+    private let live = Mutex([Int64: LiveProgress]())
+
+    /// The latest figures of a running run.
+    struct LiveProgress: Sendable {
+        var step = 0
+        var epoch = 0
+        var trainLoss: Double?
+        var valLoss: Double?
+        var tokensPerSecond: Double?
+        var stepsPerSecond: Double?
+    }
+
+    /// A stream of the run's events from now on; it ends when the run reaches a final state or rnnd stops.
+    func subscribe(runID: Int64) -> AsyncStream<ProgressEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ProgressEvent.self, bufferingPolicy: .bufferingNewest(1024))
+        let key = watchers.withLock { w -> Int in
+            w.next += 1
+            w.byRun[runID, default: [:]][w.next] = continuation
+            return w.next
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.watchers.withLock { w in _ = w.byRun[runID]?.removeValue(forKey: key) }
+        }
+        return stream
+    }
+
+    func publish(runID: Int64, _ event: ProgressEvent) {
+        if event.kind == "step" || event.kind == "validation" {
+            live.withLock { all in
+                var p = all[runID] ?? LiveProgress()
+                if let step = event.step { p.step = step }
+                if let epoch = event.epoch { p.epoch = epoch }
+                if let loss = event.trainLoss { p.trainLoss = loss }
+                if let tokens = event.tokensPerSecond { p.tokensPerSecond = tokens }
+                if let seconds = event.metrics?["step_seconds"], seconds > 0 { p.stepsPerSecond = 1 / seconds }
+                if let val = event.metrics?["val_loss"] { p.valLoss = val }
+                all[runID] = p
+            }
+        }
+        let final = event.kind == "state" && ["completed", "failed", "cancelled"].contains(event.state ?? "")
+        let targets = watchers.withLock { w in Array((w.byRun[runID] ?? [:]).values) }
+        for continuation in targets {
+            continuation.yield(event)
+            if final { continuation.finish() }
+        }
+    }
+
+    /// The run left training (any state but running): its live figures go.
+    func trainingEnded(runID: Int64) { _ = live.withLock { $0.removeValue(forKey: runID) } }
+
+    func progress(runID: Int64) -> LiveProgress? { live.withLock { $0[runID] } }
+    var allProgress: [Int64: LiveProgress] { live.withLock { $0 } }
+
+    /// Ends every stream (rnnd is stopping; watchers reconnect to the next rnnd).
+    func finishAll() {
+        let all = watchers.withLock { w in w.byRun.values.flatMap(\.values) }
+        for continuation in all { continuation.finish() }
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import Logging
+import RNNAPI
+import RNNCore
+import RNNStore
+import RNNTraining
+
+/// What the API does, apart from HTTP: validation, submission, state changes, fork, datasets, models.
+/// Everything is checked before anything is stored.
+final class RunControl: Sendable {
+    let store: Store
+    let scheduler: Scheduler
+    let hub: EventHub
+    let settings: DaemonSettings
+    let cores: Int
+
+    init(store: Store, scheduler: Scheduler, hub: EventHub, settings: DaemonSettings) {
+        self.store = store
+        self.scheduler = scheduler
+        self.hub = hub
+        self.settings = settings
+        cores = ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    // MARK: datasets
+
+    static func isSHA256(_ s: String) -> Bool { s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
+
+    func dataset(sha256: String) throws -> DatasetRecord {
+        guard Self.isSHA256(sha256) else { throw APIFailure.badRequest("\"\(sha256)\" is not a SHA-256 (64 lowercase hex digits)", field: "dataset") }
+        guard let record = try store.dataset(sha256: sha256) else {
+            throw APIFailure.notFound("no dataset with SHA-256 \(sha256); upload it first")
+        }
+        return record
+    }
+
+    func datasetBytes(_ record: DatasetRecord) throws -> [UInt8] {
+        do {
+            return try Array(Data(contentsOf: store.stateDirectory.appendingPathComponent(record.path)))
+        } catch {
+            throw APIFailure(.internalServerError, "dataset \(record.sha256) cannot be read: \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: runs
+
+    func info(_ record: RunRecord, datasets: inout [Int64: String]) throws -> RunInfo {
+        if datasets[record.datasetID] == nil { datasets[record.datasetID] = try store.dataset(id: record.datasetID)?.sha256 ?? "" }
+        let summaries = Dictionary(try store.summaries(runID: record.id).map { ($0.name, $0) }) { a, _ in a }
+        let live = record.state == .running ? hub.progress(runID: record.id) : nil
+        let config = (try? APIJSON.decoder.decode([String: APIValue].self, from: Data(record.config.utf8))) ?? [:]
+        let maxSteps: Int = if case .int(let v)? = config["max_steps"] { v } else { 0 }
+        let step = live?.step ?? summaries[MetricName.trainLoss]?.latestStep ?? 0
+        var eta: Double?
+        if let rate = live?.stepsPerSecond, rate > 0, maxSteps > step { eta = Double(maxSteps - step) / rate }
+        return RunInfo(id: record.id, name: record.name, state: record.state.rawValue, priority: record.priority,
+                       submittedAt: record.submittedAt, startedAt: record.startedAt, finishedAt: record.finishedAt,
+                       submittedBy: record.submittedBy, workers: record.workers, seed: record.seed, dataset: datasets[record.datasetID]!,
+                       restarts: record.restarts, failure: record.failure, parentRunId: record.parentRunID,
+                       parentCheckpointStep: record.parentCheckpointStep, tags: record.tags, step: step, maxSteps: maxSteps,
+                       epoch: live?.epoch ?? summaries[MetricName.epoch].map { Int($0.latestValue) },
+                       trainLoss: live?.trainLoss ?? summaries[MetricName.trainLoss]?.latestValue,
+                       valLoss: summaries[MetricName.valLoss]?.latestValue, bestValLoss: summaries[MetricName.valLoss]?.bestValue,
+                       tokensPerSecond: live?.tokensPerSecond, etaSeconds: eta)
+    }
+
+    func info(_ record: RunRecord) throws -> RunInfo {
+        var datasets: [Int64: String] = [:]
+        return try info(record, datasets: &datasets)
+    }
+
+    func record(_ id: Int64) throws -> RunRecord {
+        guard let record = try store.run(id: id) else { throw APIFailure.notFound("no run \(id)") }
+        return record
+    }
+
+    func detail(_ id: Int64) throws -> RunDetail {
+        let record = try record(id)
+        let config = (try? APIJSON.decoder.decode([String: APIValue].self, from: Data(record.config.utf8))) ?? [:]
+        return RunDetail(run: try info(record), config: config,
+                         metrics: try store.summaries(runID: id).map(Self.summary),
+                         checkpoints: try store.checkpoints(runID: id).map(Self.checkpoint),
+                         events: try store.events(runID: id).map(Self.event))
+    }
+
+    static func summary(_ s: MetricSummary) -> MetricSummaryInfo {
+        MetricSummaryInfo(name: s.name, latestStep: s.latestStep, latestValue: s.latestValue, bestStep: s.bestStep, bestValue: s.bestValue, count: s.count)
+    }
+    static func checkpoint(_ c: CheckpointRow) -> CheckpointInfo {
+        CheckpointInfo(step: c.step, size: c.size, sha256: c.sha256, valLoss: c.valLoss, kind: c.kind.rawValue, createdAt: c.createdAt)
+    }
+    static func event(_ e: EventRow) -> EventInfo { EventInfo(id: e.id, at: e.at, kind: e.kind, message: e.message, uid: e.uid, step: e.step) }
+
+    static func configValue(_ v: APIValue) -> ConfigValue {
+        switch v {
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        case .string(let s): .string(s)
+        case .bool(let b): .bool(b)
+        case .list(let l): .list(l)
+        }
+    }
+
+    /// Validates a submission completely — configuration, dataset, the data against the configuration, the
+    /// memory budget — and only then stores the run (queued).
+    func submit(_ request: SubmitRequest, uid: Int?) async throws -> RunInfo {
+        let dataset = try dataset(sha256: request.dataset)
+        if let name = request.name, name.isEmpty || name.count > 200 { throw APIFailure.badRequest("name must have 1 to 200 characters", field: "name") }
+        if let tags = request.tags, let bad = tags.first(where: { $0.isEmpty || $0.count > 100 || $0.contains(",") }) {
+            throw APIFailure.badRequest("tag \"\(bad)\" must have 1 to 100 characters and no comma", field: "tags")
+        }
+        var submitted = request.config.mapValues(Self.configValue)
+        var notices: [String] = []
+        let asked: Int
+        switch submitted["workers"] {
+        case .int(let w)?: asked = w
+        case nil: asked = settings.workers
+        default: asked = 0  // RunConfig names the type error below
+        }
+        if asked > cores {
+            notices.append("workers clamped from \(asked) to \(cores), the machine's cores")
+            submitted["workers"] = .int(cores)
+        } else if asked > 0 {
+            submitted["workers"] = .int(asked)
+        }
+        let config = try RunConfig(submitted)
+        let bytes = try datasetBytes(dataset)
+        try await offload { [settings] in
+            let data = try DatasetLoader.load(kind: DatasetKind(rawValue: dataset.kind)!, bytes: bytes, name: dataset.name, config: config)
+            try MemoryEstimate(config: config, data: data).check(budgetMB: settings.memoryBudgetMB)
+        }
+        let name = request.name ?? "\(config.cell.rawValue)-\(config.layers)x\(config.hiddenSize)-\(dataset.name)"
+        let run = try store.createRun(NewRun(
+            name: name, workers: config.workers, seed: Int64(config.seed), datasetID: dataset.id,
+            config: String(decoding: config.json, as: UTF8.self), hyperparameters: Self.hyperparameters(config),
+            tags: request.tags ?? [], priority: request.priority ?? 0, submittedBy: uid))
+        for notice in notices { try store.addEvent(runID: run.id, kind: "notice", message: notice, uid: uid) }
+        scheduler.schedule()
+        return try info(run)
+    }
+
+    static func hyperparameters(_ config: RunConfig) -> [String: HyperValue] {
+        config.values.mapValues { value in
+            switch value {
+            case .int(let i): .number(Double(i))
+            case .double(let d): .number(d)
+            default: .text(value.description)
+            }
+        }
+    }
+
+    /// Keys a fork may not change: they shape the parameters, the optimizer state or the carried state.
+    static let shapeKeys: Set<String> = ["task", "cell", "layers", "hidden_size", "embedding_size", "input_columns", "target_columns",
+                                         "horizon", "num_classes", "optimizer", "batch_size", "seq_len", "val_fraction"]
+
+    /// A new run that starts from one of `parentID`'s checkpoints with changed training keys. The
+    /// checkpoint file is copied to the new run, so the fork does not depend on the parent's retention.
+    func fork(_ parentID: Int64, _ request: ForkRequest, uid: Int?) throws -> RunInfo {
+        let parent = try record(parentID)
+        let chosen = try checkpoint(of: parentID, request.checkpoint)
+        let overrides = (request.set ?? [:]).mapValues(Self.configValue)
+        if let key = overrides.keys.sorted().first(where: { Self.shapeKeys.contains($0) }) {
+            throw APIFailure.badRequest("\(key) cannot change in a fork: it shapes the model or its state (changeable: the other keys, such as lr)", field: key)
+        }
+        var values = try RunConfig(json: Data(parent.config.utf8)).values.merging(overrides) { $1 }
+        if case .int(let w)? = values["workers"], w > cores { values["workers"] = .int(cores) }
+        let config = try RunConfig(values)
+        if config.maxSteps > 0 && config.maxSteps <= chosen.step {
+            throw APIFailure.badRequest("max_steps \(config.maxSteps) is not beyond the checkpoint's step \(chosen.step)", field: "max_steps")
+        }
+        let run = try store.createRun(NewRun(
+            name: request.name ?? "\(parent.name)-fork", workers: config.workers, seed: Int64(config.seed), datasetID: parent.datasetID,
+            config: String(decoding: config.json, as: UTF8.self), hyperparameters: Self.hyperparameters(config), tags: parent.tags,
+            priority: request.priority ?? parent.priority, submittedBy: uid, parentRunID: parentID, parentCheckpointStep: chosen.step))
+        do {
+            let directory = store.stateDirectory.appendingPathComponent(RunJob.checkpointDirectory(run.id))
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let relative = RunJob.checkpointDirectory(run.id) + "/\(chosen.step).ckpt"
+            let target = store.stateDirectory.appendingPathComponent(relative)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: store.stateDirectory.appendingPathComponent(chosen.path), to: target)
+            _ = try store.addCheckpoint(runID: run.id, step: chosen.step, path: relative, absolutePath: target.path, size: chosen.size,
+                                        sha256: chosen.sha256, valLoss: chosen.valLoss, kind: chosen.kind)
+            try store.addEvent(runID: run.id, kind: "forked", message: "forked from run \(parentID) at step \(chosen.step)" +
+                               (overrides.isEmpty ? "" : " with " + overrides.keys.sorted().map { "\($0)=\(overrides[$0]!)" }.joined(separator: ", ")), uid: uid)
+        } catch {
+            _ = try? store.deleteRun(id: run.id)
+            throw APIFailure(.internalServerError, "cannot copy the checkpoint of step \(chosen.step): \(error)")
+        }
+        scheduler.schedule()
+        return try info(try record(run.id))
+    }
+
+    /// "latest" (default), "best" (lowest val_loss) or a step.
+    func checkpoint(of runID: Int64, _ which: String?) throws -> CheckpointRow {
+        _ = try record(runID)
+        let rows = try store.checkpoints(runID: runID)
+        let chosen: CheckpointRow?
+        switch which ?? "latest" {
+        case "latest": chosen = rows.last
+        case "best": chosen = rows.filter { $0.valLoss != nil }.min { $0.valLoss! < $1.valLoss! } ?? rows.last
+        case let text:
+            guard let step = Int(text) else { throw APIFailure.badRequest("checkpoint must be best, latest or a step number, got \"\(text)\"", field: "checkpoint") }
+            guard let row = rows.first(where: { $0.step == step }) else {
+                throw APIFailure.notFound("run \(runID) has no checkpoint at step \(step) (it has: \(rows.map { String($0.step) }.joined(separator: ", ")))")
+            }
+            chosen = row
+        }
+        guard let chosen else { throw APIFailure.conflict("run \(runID) has no checkpoint yet") }
+        return chosen
+    }
+
+    func model(of runID: Int64, _ which: String?) async throws -> (TrainedModel, Int) {
+        let row = try checkpoint(of: runID, which)
+        let url = store.stateDirectory.appendingPathComponent(row.path)
+        return try await offload { (try TrainedModel(checkpoint: try Checkpoint.read(from: url)), row.step) }
+    }
+
+    // MARK: state changes
+
+    func cancel(_ id: Int64, uid: Int?) throws -> RunInfo {
+        let run = try record(id)
+        switch run.state {
+        case .running:
+            try store.addEvent(runID: id, kind: "cancel_requested", message: "cancel requested" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
+            scheduler.job(id)?.requestStop(.cancel(uid: uid))
+        case .queued, .paused, .interrupted:
+            try store.setState(runID: id, to: .cancelled, cause: "cancelled" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
+            hub.publish(runID: id, ProgressEvent(kind: "state", state: RunState.cancelled.rawValue, message: "cancelled"))
+        case .completed, .failed, .cancelled:
+            throw APIFailure.conflict("run \(id) is already \(run.state.rawValue)")
+        }
+        return try info(try record(id))
+    }
+
+    func pause(_ id: Int64, uid: Int?) throws -> RunInfo {
+        let run = try record(id)
+        switch run.state {
+        case .running:
+            scheduler.job(id)?.requestStop(.pause(uid: uid))
+        case .queued, .interrupted:
+            try store.setState(runID: id, to: .paused, cause: "paused" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
+            hub.publish(runID: id, ProgressEvent(kind: "state", state: RunState.paused.rawValue, message: "paused"))
+        default:
+            throw APIFailure.conflict("run \(id) is \(run.state.rawValue); only queued or running runs can be paused")
+        }
+        return try info(try record(id))
+    }
+
+    func resume(_ id: Int64, uid: Int?) throws -> RunInfo {
+        let run = try record(id)
+        guard run.state == .paused else { throw APIFailure.conflict("run \(id) is \(run.state.rawValue), not paused") }
+        try store.setState(runID: id, to: .queued, cause: "resume asked" + (uid.map { " by uid \($0)" } ?? "") + "; continues from its last checkpoint", uid: uid)
+        hub.publish(runID: id, ProgressEvent(kind: "state", state: RunState.queued.rawValue, message: "queued"))
+        scheduler.schedule()
+        return try info(try record(id))
+    }
+
+    func delete(_ id: Int64) throws {
+        let run = try record(id)
+        guard run.state != .running else { throw APIFailure.conflict("run \(id) is running; cancel it first") }
+        try store.deleteRun(id: id)
+        try? FileManager.default.removeItem(at: store.stateDirectory.appendingPathComponent(RunJob.checkpointDirectory(id)))
+    }
+}
+
+/// Runs CPU-bound work (loading a dataset, a model) on a Dispatch queue, off the server's event loops and
+/// the Swift concurrency pool.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}

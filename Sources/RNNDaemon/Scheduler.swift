@@ -1,0 +1,125 @@
+import Foundation
+import Logging
+import RNNAPI
+import RNNStore
+import ServiceLifecycle
+import Synchronization
+
+/// Starts queued runs (higher priority first, then earlier submission) while fewer than
+/// `concurrentRuns` train; stops them at a step boundary for cancel, pause and shutdown; after an unclean
+/// stop, requeues what was running.
+final class Scheduler: Service, Sendable {
+    let store: Store
+    let metrics: MetricWriter
+    let hub: EventHub
+    let settings: DaemonSettings
+    let notifier: SystemdNotifier
+    let logger: Logger
+    private struct State {
+        var jobs: [Int64: RunJob] = [:]
+        var stopping = false
+        var drained: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    init(store: Store, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier, logger: Logger) {
+        self.store = store
+        self.metrics = metrics
+        self.hub = hub
+        self.settings = settings
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// Requeues runs left running or interrupted, starts what can start, then waits for the shutdown signal
+    /// and stops every run at a step boundary with a checkpoint.
+    func run() async throws {
+        try recover()
+        schedule()
+        try? await gracefulShutdown()
+        await stopAll()
+    }
+
+    /// Runs left `running` by a crash resume from their last checkpoint (counted against max_restarts);
+    /// runs `interrupted` by a shutdown resume too; a run whose cancel was asked before the crash stays cancelled.
+    func recover() throws {
+        for run in try store.runs(in: .running) {
+            let events = try store.events(runID: run.id)
+            let lastStart = events.lastIndex { $0.kind == RunState.running.rawValue } ?? -1
+            if let cancel = events[(lastStart + 1)...].first(where: { $0.kind == "cancel_requested" }) {
+                try store.setState(runID: run.id, to: .cancelled, cause: "cancelled (asked before rnnd stopped unexpectedly)", uid: cancel.uid)
+            } else if run.restarts >= settings.maxRestarts {
+                try store.setState(runID: run.id, to: .failed, cause: "rnnd stopped unexpectedly during this run \(run.restarts + 1) times (max_restarts \(settings.maxRestarts))",
+                                   failure: "too many restarts")
+            } else {
+                try store.setState(runID: run.id, to: .queued, cause: "requeued after rnnd stopped unexpectedly; resumes from its last checkpoint",
+                                   countsRestart: true)
+                logger.notice("requeued after an unclean stop", metadata: ["run.id": "\(run.id)"])
+            }
+        }
+        for run in try store.runs(in: .interrupted) {
+            try store.setState(runID: run.id, to: .queued, cause: "requeued at start; resumes from its last checkpoint")
+        }
+    }
+
+    /// Starts queued runs while there is room.
+    func schedule() {
+        do {
+            let queued = try store.runs(in: .queued)
+            let started: [RunJob] = state.withLock { s in
+                guard !s.stopping else { return [] }
+                var started: [RunJob] = []
+                for run in queued where s.jobs.count < settings.concurrentRuns && s.jobs[run.id] == nil {
+                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger)
+                    s.jobs[run.id] = job
+                    started.append(job)
+                }
+                return started
+            }
+            for job in started {
+                job.start { [self] in finished(job.runID) }
+            }
+        } catch {
+            logger.error("cannot read the queue: \(error)")
+        }
+        reportStatus()
+    }
+
+    private func finished(_ runID: Int64) {
+        let drained = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.jobs[runID] = nil
+            if s.stopping && s.jobs.isEmpty { defer { s.drained = nil }; return s.drained }
+            return nil
+        }
+        drained?.resume()
+        schedule()
+    }
+
+    func job(_ runID: Int64) -> RunJob? { state.withLock { $0.jobs[runID] } }
+    var runningCount: Int { state.withLock { $0.jobs.count } }
+
+    func reportStatus() {
+        let running = runningCount
+        let queued = (try? store.runCounts()[.queued]) ?? 0
+        notifier.status("\(running) running, \(queued) queued")
+    }
+
+    /// Asks every run to stop at its next step boundary (writing a checkpoint) and waits for them all.
+    func stopAll() async {
+        let jobs = state.withLock { s -> [RunJob] in
+            s.stopping = true
+            return Array(s.jobs.values)
+        }
+        guard !jobs.isEmpty else { return }
+        logger.info("stopping \(jobs.count) run(s) at a step boundary")
+        for job in jobs { job.requestStop(.shutdown) }
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { s -> Bool in
+                if s.jobs.isEmpty { return true }
+                s.drained = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import RNNAPI
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The queue and the running runs, or one run in detail.",
+        discussion: """
+            Columns (--format): \(RunColumns.all.keys.sorted().joined(separator: ", ")).
+
+            Example: rnnctl status --format id,state,step,train_loss --no-header
+            """
+    )
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "A run id (default: every queued, running, paused or interrupted run).") var run: String?
+
+    func run() async throws {
+        try await perform {
+            let client = try connection.client()
+            if let run {
+                try await Show.show(client, try parseRunID(run), output: output)
+                return
+            }
+            let active = try await client.runs(filter: "state = running or state = queued or state = paused or state = interrupted",
+                                               sort: "state,-priority,submitted", limit: 1000)
+            if output.json { try Terminal.printJSON(RunList(runs: active)); return }
+            if active.isEmpty && output.format == nil { print("no queued or running runs"); return }
+            let table = try RunColumns.table(active, format: output.format,
+                                             defaults: ["id", "name", "state", "step", "epoch", "train_loss", "val_loss", "tokens_per_s", "eta"])
+            print(table.render(header: !output.noHeader))
+        }
+    }
+}
+
+struct Runs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Past and present runs, filtered and sorted.",
+        discussion: """
+            The filter language: comparisons of hyperparameters (hidden_size >= 256), metric summaries \
+            (best.val_loss < 1.6, latest.train_loss), state, name ~ text, tag = x, submitted > 2026-11-01; \
+            joined with and, or, not and parentheses. Sort by any of these, - for descending. \
+            Columns (--format): \(RunColumns.all.keys.sorted().joined(separator: ", ")).
+
+            Example: rnnctl runs --filter 'cell = lstm and (hidden_size >= 256 or layers = 3) and best.val_loss < 1.6' --sort best.val_loss --limit 20
+            """
+    )
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Option(help: "A filter expression.") var filter: String?
+    @Option(help: "Sort fields, comma-separated (default: -submitted).") var sort: String?
+    @Option(help: "At most this many runs.") var limit: Int = 50
+    @Option(help: "Skip this many runs (paging).") var offset: Int = 0
+
+    func run() async throws {
+        try await perform {
+            let runs = try await connection.client().runs(filter: filter, sort: sort, limit: limit, offset: offset)
+            if output.json { try Terminal.printJSON(RunList(runs: runs)); return }
+            let table = try RunColumns.table(runs, format: output.format,
+                                             defaults: ["id", "name", "state", "step", "train_loss", "best_val_loss", "submitted"])
+            print(table.render(header: !output.noHeader))
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import RNNAPI
+import RNNClient
+
+struct Submit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Submit a run: a dataset and a configuration.",
+        discussion: """
+            The configuration comes from --config (a JSON object of keys, or TOML-style key = value lines), then \
+            --set overrides. --data uploads the file (or reuses it when rnnd already has the same bytes).
+
+            Example: rnnctl submit --data shakespeare.txt --set hidden_size=256 --set max_steps=2000 --watch
+            """
+    )
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The dataset file to upload (text, .csv or .jsonl).") var data: String?
+    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: String?
+    @Option(help: "An uploaded dataset's SHA-256, instead of --data.") var dataset: String?
+    @Option(help: "A configuration file: JSON object, or key = value lines.") var config: String?
+    @Option(name: .customLong("set"), help: "A configuration key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
+    @Option(help: "The run's name.") var name: String?
+    @Option(help: "Higher runs first.") var priority: Int?
+    @Option(help: "A tag (repeatable).") var tag: [String] = []
+    @Flag(name: .shortAndLong, help: "Print only the run id.") var quiet = false
+    @Flag(help: "Follow the run until it ends.") var watch = false
+
+    func validate() throws {
+        if (data == nil) == (dataset == nil) { throw ValidationError("give --data FILE or --dataset SHA256") }
+    }
+
+    func run() async throws {
+        try await perform {
+            let client = try connection.client()
+            var values = try config.map(Self.readConfig) ?? [:]
+            values.merge(try parseAssignments(assignments)) { $1 }
+            let sha: String
+            if let data {
+                sha = try await Self.upload(client, file: data, kind: kind, quiet: quiet).sha256
+            } else {
+                sha = dataset!
+            }
+            let run = try await client.submit(SubmitRequest(name: name, dataset: sha, config: values, priority: priority,
+                                                            tags: tag.isEmpty ? nil : tag))
+            if quiet { print(run.id) } else { print("submitted run \(run.id) (\(run.name)), \(run.state)") }
+            if watch { try await Watch.follow(client, run.id) }
+        }
+    }
+
+    static func kind(of file: String, given: String?) throws -> String {
+        if let given {
+            guard ["text", "csv", "jsonl"].contains(given) else { throw CLIError.usage("--kind must be text, csv or jsonl") }
+            return given
+        }
+        switch (file as NSString).pathExtension.lowercased() {
+        case "csv": return "csv"
+        case "jsonl", "ndjson": return "jsonl"
+        default: return "text"
+        }
+    }
+
+    /// Uploads `file` unless rnnd already has its bytes (same SHA-256), with a progress bar on a terminal.
+    static func upload(_ client: RNNClient, file: String, kind given: String?, quiet: Bool) async throws -> DatasetInfo {
+        let kind = try kind(of: file, given: given)
+        guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError.usage("cannot read \(file)") }
+        guard let sha = try? SHA256.hex(ofFile: file) else { throw CLIError.usage("cannot read \(file)") }
+        if let existing = try await client.dataset(sha256: sha) {
+            if !quiet { printError("dataset \(file) already uploaded (\(sha.prefix(12)))") }
+            return existing
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
+        let showProgress = !quiet && isatty(STDERR_FILENO) == 1 && size > 4 << 20
+        let info = try await client.uploadDataset(file: file, name: (file as NSString).lastPathComponent, kind: kind) { sent in
+            if showProgress {
+                printErrorInline("\ruploading \(ProgressBar.bar(fraction: Double(sent) / Double(max(size, 1)), width: 30)) \(sent >> 20)/\(size >> 20) MiB")
+            }
+        }
+        if showProgress { printErrorInline("\n") }
+        if !quiet { printError("uploaded \(file) (\(info.size) bytes, \(info.sha256.prefix(12)))") }
+        return info
+    }
+
+    /// A JSON object of keys, or `key = value` lines (TOML's simple form; # comments).
+    static func readConfig(_ path: String) throws -> [String: APIValue] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.usage("cannot read \(path)") }
+        if let object = try? APIJSON.decoder.decode([String: APIValue].self, from: data) { return object }
+        let text = String(decoding: data, as: UTF8.self)
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
+            throw CLIError.usage("\(path): not a JSON object of keys and values (numbers, strings, booleans, lists of strings)")
+        }
+        var out: [String: APIValue] = [:]
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+            if line.isEmpty { continue }
+            guard let eq = line.firstIndex(of: "=") else { throw CLIError.usage("\(path):\(number + 1): expected key = value") }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+                out[key] = .string(value)
+            } else {
+                out[key] = APIValue.parse(value)
+            }
+        }
+        return out
+    }
+}
+
+func printErrorInline(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import RNNAPI
+@testable import rnnctl
+import Testing
+
+/// rnnctl's parsing and help, without a daemon.
+struct CommandTests {
+    @Test func everyCommandHasHelpWithAnExample() throws {
+        for command in RNNCtl.configuration.subcommands {
+            let help = RNNCtl.helpMessage(for: command)
+            #expect(help.contains("Example: rnnctl \(command._commandName)"), "\(command._commandName) help lacks an example:\n\(help)")
+            #expect(help.contains("--socket"), "\(command._commandName) takes --socket")
+        }
+        #expect(RNNCtl.helpMessage().contains("3 rnnd not reachable"), "the exit codes are in the main help")
+    }
+
+    @Test func submitParsesItsOptionsAndRefusesContradictions() throws {
+        let submit = try Submit.parse(["--data", "corpus.txt", "--set", "lr=0.001", "--set", "hidden_size=256", "--tag", "a", "-q", "--watch"])
+        #expect(submit.data == "corpus.txt" && submit.quiet && submit.watch && submit.tag == ["a"])
+        let values = try parseAssignments(submit.assignments)
+        #expect(values == ["lr": .double(0.001), "hidden_size": .int(256)])
+        #expect(throws: (any Error).self) { try Submit.parse(["--set", "lr=0.1"]) }  // neither --data nor --dataset
+        #expect(throws: (any Error).self) { try Submit.parse(["--data", "a", "--dataset", "b"]) }
+        #expect(throws: (any Error).self) { try parseAssignments(["=3"]) }
+    }
+
+    @Test func overridesAreTypedAsTheDaemonReadsThem() {
+        #expect(APIValue.parse("3") == .int(3))
+        #expect(APIValue.parse("3.5") == .double(3.5))
+        #expect(APIValue.parse("1e-3") == .double(0.001))
+        #expect(APIValue.parse("true") == .bool(true))
+        #expect(APIValue.parse("lstm") == .string("lstm"))
+        #expect(APIValue.parse("nan") == .string("nan"), "nan is not a number a user meant")
+    }
+
+    @Test func configFilesAreJSONOrKeyValueLines() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnctl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let json = dir.appendingPathComponent("c.json"), toml = dir.appendingPathComponent("c.toml"), bad = dir.appendingPathComponent("bad.toml")
+        try Data(#"{"hidden_size": 128, "cell": "gru", "dropout": 0.1}"#.utf8).write(to: json)
+        try Data("# a run\nhidden_size = 128\ncell = \"gru\"  # quoted\ndropout = 0.1\n".utf8).write(to: toml)
+        try Data("hidden_size 128\n".utf8).write(to: bad)
+        let expected: [String: APIValue] = ["hidden_size": .int(128), "cell": .string("gru"), "dropout": .double(0.1)]
+        #expect(try Submit.readConfig(json.path) == expected)
+        #expect(try Submit.readConfig(toml.path) == expected)
+        #expect(throws: (any Error).self) { try Submit.readConfig(bad.path) }
+        #expect(try Submit.kind(of: "x.csv", given: nil) == "csv" && Submit.kind(of: "x.jsonl", given: nil) == "jsonl" && Submit.kind(of: "x.txt", given: nil) == "text")
+    }
+
+    @Test func otherCommandsParse() throws {
+        let runs = try Runs.parse(["--filter", "cell = lstm", "--sort", "best.val_loss", "--limit", "20", "--json"])
+        #expect(runs.filter == "cell = lstm" && runs.limit == 20 && runs.output.json)
+        let status = try Status.parse(["--format", "id,state", "--no-header"])
+        #expect(status.output.format == "id,state" && status.output.noHeader)
+        let fork = try Fork.parse(["7", "--checkpoint", "best", "--set", "lr=0.001"])
+        #expect(fork.run == "7" && fork.checkpoint == "best")
+        let sample = try Sample.parse(["7", "--prime", "ROMEO:", "--length", "500", "--temperature", "0.8", "--top-k", "5", "--seed", "1"])
+        #expect(sample.prime == "ROMEO:" && sample.length == 500 && sample.topK == 5)
+        #expect(throws: (any Error).self) { try Compare.parse(["7"]) }
+        #expect(throws: (any Error).self) { try Metrics.parse(["7", "--format", "xml"]) }
+        #expect(throws: (any Error).self) { try Plot.parse(["7", "--output", "a.gif"]) }
+        #expect(throws: (any Error).self) { try Export.parse(["7"]) }  // -o is required
+        #expect(throws: (any Error).self) { try Watch.parse(["7", "--url", "http://127.0.0.1:1"]) }  // --url needs --token-file
+    }
+
+    @Test func tablesAlignAndColumnsAreChecked() throws {
+        let run = RunInfo(id: 3, name: "lstm-a", state: "running", priority: 0, submittedAt: 0, startedAt: nil, finishedAt: nil, submittedBy: 1000,
+                          workers: 2, seed: 1, dataset: "ab", restarts: 0, failure: nil, parentRunId: nil, parentCheckpointStep: nil, tags: [],
+                          step: 40, maxSteps: 100, trainLoss: 1.5)
+        let table = try RunColumns.table([run], format: "id,step,train_loss", defaults: [])
+        #expect(table.render(header: true) == "ID  STEP    TRAIN_LOSS\n3   40/100  1.5000")
+        #expect(table.render(header: false) == "3  40/100  1.5000")
+        #expect(throws: (any Error).self) { try RunColumns.table([run], format: "id,nope", defaults: []) }
+    }
+
+    @Test func chartsDrawEveryCurve() {
+        let chart = Chart(curves: [.init(label: "run 1", points: [(1, 3), (2, 2), (3, 1)]), .init(label: "run 2", points: [(1, 2.5), (3, 0.5)])],
+                          metric: "val_loss", logScale: false)
+        let svg = chart.svg()
+        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == 3 && svg.contains("run 2"))
+        let text = chart.braille(width: 30, height: 6)
+        #expect(text.contains("run 1") && text.contains("run 2") && text.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF })
+        #expect(Sparkline.render([3, 2, 1]) == "█▄▁")
+        #expect(ProgressBar.bar(fraction: 0.5, width: 4) == "[██··]  50%")
+    }
+}
