@@ -10,7 +10,6 @@ let package = Package(
         .library(name: "RNNTraining", targets: ["RNNTraining"]),
         .library(name: "RNNStore", targets: ["RNNStore"]),
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
-        .executable(name: "rnn-demo", targets: ["rnn-demo"]),
         .executable(name: "rnnd", targets: ["rnnd"]),
         .executable(name: "rnnctl", targets: ["rnnctl"]),
     ],
@@ -69,16 +68,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "rnn-bench",
-            dependencies: ["RNNCore", "RNNTraining", "RNNStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
-        ),
-        .executableTarget(
-            name: "rnn-demo",
-            dependencies: ["RNNCore", "RNNTraining"]
+            dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI"]),
-        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNClient", "RNNAPI"]),
+        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI"]),
+        // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
+        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI"]),
         .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs when they are missing (as root), or names them and stops.
-# Sourced by deploy/run-demo.sh and deploy/run-tests.sh.
+# Sourced by deploy/run-demo.sh, deploy/run-tests.sh (which adds systemd for systemd-analyze) and
+# deploy/install.sh.
 set -euo pipefail
-required=(libopenblas-dev libsqlite3-dev pkg-config)
+required=(libopenblas-dev libsqlite3-dev pkg-config ${extra_packages[@]+"${extra_packages[@]}"})
 missing=()
 for p in "${required[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

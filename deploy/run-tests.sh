@@ -3,6 +3,8 @@
 # run tens of times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# systemd-analyze checks the unit (deploy/rnnd.service).
+extra_packages=(systemd)
 source deploy/require-packages.sh
 swift build -c release
 swift test -c release

@@ -284,6 +284,7 @@ public struct SampleRequest: APIRequest, Equatable {
 }
 
 public struct SampleResponse: Codable, Sendable, Equatable {
+    /// The prime followed by the generated characters.
     public var text: String
     public var checkpointStep: Int
     public init(text: String, checkpointStep: Int) {

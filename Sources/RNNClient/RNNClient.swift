@@ -3,6 +3,9 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RNNAPI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a request to rnnd failed.
 public enum ClientError: Error, CustomStringConvertible, Sendable {
@@ -67,12 +70,32 @@ public struct RNNClient: Sendable {
     }
 
     func execute(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        if case .unixSocket(let path) = endpoint { try Self.probe(path) }
         do {
             return try await http.execute(request, timeout: timeout)
         } catch {
             // Refused, missing socket, reset connection: in each case rnnd is not there to answer.
             throw ClientError.unreachable(location: endpoint.description, reason: "\(error)")
         }
+    }
+
+    /// Connects to the socket once: a missing socket, a refused connection or a denied permission is
+    /// reported at once (HTTPClient would retry a failed connect until its deadline).
+    static func probe(_ path: String) throws {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw ClientError.unreachable(location: path, reason: "the socket path is longer than 107 bytes")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 { throw ClientError.unreachable(location: path, reason: String(cString: strerror(errno))) }
     }
 
     /// Sends a request and returns the body of a 2xx answer; an error status becomes `ClientError.api`.
@@ -87,6 +110,11 @@ public struct RNNClient: Sendable {
         let data = Data(buffer.readableBytesView)
         try Self.check(response.status, data)
         return data
+    }
+
+    /// Any request (for tools and tests): method, path with query, optional JSON body; the 2xx body.
+    public func raw(_ method: String, _ pathAndQuery: String, json body: Data? = nil) async throws -> Data {
+        try await send(HTTPMethod(rawValue: method), pathAndQuery, json: body)
     }
 
     static func check(_ status: HTTPResponseStatus, _ data: Data) throws {

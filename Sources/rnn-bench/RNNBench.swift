@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct RNNBench: ParsableCommand {
+struct RNNBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnn-bench",
         abstract: "Measure rnnd's training speed on this machine.",
@@ -9,6 +9,6 @@ struct RNNBench: ParsableCommand {
             Compare with PyTorch side by side in one session (the machine is shared; only ratios measured \
             close together mean much): ../shared/reference/torch_lstm_bench.py times the same configurations.
             """,
-        subcommands: [CoreBenchmark.self, StoreBenchmark.self]
+        subcommands: [CoreBenchmark.self, StoreBenchmark.self, APIBenchmark.self]
     )
 }

@@ -20,7 +20,7 @@ struct Sample: AsyncParsableCommand {
         try await perform {
             let r = try await connection.client().sample(try parseRunID(run), SampleRequest(
                 prime: prime, length: length, temperature: temperature, topK: topK, seed: seed, checkpoint: checkpoint))
-            if json { try Terminal.printJSON(r) } else { print(prime + r.text) }
+            if json { try Terminal.printJSON(r) } else { print(r.text) }
         }
     }
 }

@@ -82,7 +82,7 @@ struct CommandTests {
         #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == 3 && svg.contains("run 2"))
         let text = chart.braille(width: 30, height: 6)
         #expect(text.contains("run 1") && text.contains("run 2") && text.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF })
-        #expect(Sparkline.render([3, 2, 1]) == "█▄▁")
+        #expect(Sparkline.render([3, 2, 1, 1.5]) == "█▅▁▃")
         #expect(ProgressBar.bar(fraction: 0.5, width: 4) == "[██··]  50%")
     }
 }

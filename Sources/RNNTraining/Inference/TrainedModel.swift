@@ -51,10 +51,10 @@ public struct TrainedModel: Sendable {
     /// Text continuing `prime`: characters drawn one at a time from the softmax at `temperature`
     /// (restricted to the `topK` likeliest when given), from a generator seeded with `seed`.
     public func sample(prime: String, length: Int, temperature: Double = 1, topK: Int? = nil, seed: UInt64 = 1) throws -> String {
-        guard !prime.isEmpty else { throw TrainingError(.invalidData, "prime: give at least one character to start from") }
-        guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidData, "temperature: must be above 0 (got \(temperature))") }
-        guard length >= 0, length <= 1_000_000 else { throw TrainingError(.invalidData, "length: must be in 0…1000000 (got \(length))") }
-        if let topK, topK < 1 { throw TrainingError(.invalidData, "top_k: must be at least 1 (got \(topK))") }
+        guard !prime.isEmpty else { throw TrainingError(.invalidData, "prime: give at least one character to start from", key: "prime") }
+        guard temperature > 0, temperature.isFinite else { throw TrainingError(.invalidData, "temperature: must be above 0 (got \(temperature))", key: "temperature") }
+        guard length >= 0, length <= 1_000_000 else { throw TrainingError(.invalidData, "length: must be in 0…1000000 (got \(length))", key: "length") }
+        if let topK, topK < 1 { throw TrainingError(.invalidData, "top_k: must be at least 1 (got \(topK))", key: "top_k") }
         let primeTokens = try tokens(prime, what: "prime")
         let vocabulary = metadata.vocabulary!
         let ws = Workspace<Float>(spec: network.spec, batchCapacity: 1, seqCapacity: primeTokens.count)
@@ -154,9 +154,9 @@ public struct TrainedModel: Sendable {
         guard let mean = metadata.mean, let std = metadata.std, let inputs = metadata.inputColumns, let targets = metadata.targetColumns else {
             throw TrainingError(.invalidData, "this run's model was not trained on a CSV time series")
         }
-        guard steps >= 1, steps <= 100_000 else { throw TrainingError(.invalidData, "steps: must be in 1…100000 (got \(steps))") }
+        guard steps >= 1, steps <= 100_000 else { throw TrainingError(.invalidData, "steps: must be in 1…100000 (got \(steps))", key: "steps") }
         if steps > 1 && (config.horizon != 1 || inputs != targets) {
-            throw TrainingError(.invalidData, "steps: forecasting more than one step feeds predictions back as inputs, which needs horizon 1 and input_columns equal to target_columns (this model: horizon \(config.horizon), inputs \(inputs.joined(separator: ",")), targets \(targets.joined(separator: ",")))")
+            throw TrainingError(.invalidData, "steps: forecasting more than one step feeds predictions back as inputs, which needs horizon 1 and input_columns equal to target_columns (this model: horizon \(config.horizon), inputs \(inputs.joined(separator: ",")), targets \(targets.joined(separator: ",")))", key: "steps")
         }
         let series = try TimeSeriesCSV(bytes: bytes, name: name, config: config.with(["val_fraction": .double(0)]), normalization: (mean, std))
         var window = series.lastWindow

@@ -1,0 +1,121 @@
+import Foundation
+import RNNAPI
+import Testing
+
+/// The real rnnctl against the real rnnd: a user's whole session, from the first submit to a sample.
+extension EndToEnd {
+@Suite struct RNNCtlEndToEndTests {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    func rnnctl(_ harness: DaemonHarness, _ arguments: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.path("rnnctl"))
+        p.arguments = arguments
+        p.environment = ["RNND_SOCKET": harness.socketPath, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func aUsersSessionFromSubmitToSample() async throws {
+        let harness = try DaemonHarness()
+        // Nothing answers yet: one line saying where rnnctl looked and what to try, exit 3.
+        let started = Date()
+        let down = try rnnctl(harness, ["status"])
+        #expect(Date().timeIntervalSince(started) < 10, "it says so at once")
+        #expect(down.status == 3 && down.stderr.contains(harness.socketPath) && down.stderr.contains("systemctl status rnnd"), "\(down.stderr)")
+
+        try harness.start()
+        let corpus = try harness.file("licence.txt", try SystemText.license())
+        let submit = try rnnctl(harness, ["submit", "--data", corpus, "--name", "first", "-q", "--set", "hidden_size=48", "--set", "layers=1",
+                                          "--set", "embedding_size=16", "--set", "seq_len=32", "--set", "batch_size=8", "--set", "max_steps=150",
+                                          "--set", "eval_every=50", "--set", "checkpoint_every=50", "--set", "val_fraction=0.02"])
+        #expect(submit.status == 0, "\(submit.stderr)")
+        let id = submit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(id) != nil, "-q prints only the id: \(submit.stdout)")
+
+        let watch = try rnnctl(harness, ["watch", id])
+        #expect(watch.status == 0 && watch.stdout.contains("run \(id) completed at step 150"), "\(watch.stdout)\(watch.stderr)")
+
+        let status = try rnnctl(harness, ["status", id, "--json"])
+        let detail = try APIJSON.decoder.decode(RunDetail.self, from: Data(status.stdout.utf8))
+        #expect(detail.run.state == "completed" && detail.run.step == 150 && detail.config["hidden_size"] == .int(48))
+
+        // A second submission reuses the uploaded bytes; a different seed makes it another run.
+        let second = try rnnctl(harness, ["submit", "--data", corpus, "--name", "second", "-q", "--set", "hidden_size=32", "--set", "layers=1",
+                                          "--set", "max_steps=1000000", "--set", "val_fraction=0.02", "--set", "seed=2", "--set", "eval_every=20"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let secondID = second.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await harness.waitFor(run: Int64(secondID)!, "running") { $0.state == "running" }
+        // Follow it while it trains: one line per validation when not on a terminal; cancelled at the end (below).
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: Binaries.path("rnnctl"))
+        follower.arguments = ["watch", secondID]
+        follower.environment = ["RNND_SOCKET": harness.socketPath, "NO_COLOR": "1"]
+        let followed = Pipe()
+        follower.standardOutput = followed
+        try follower.run()
+
+        let runs = try rnnctl(harness, ["runs", "--filter", "hidden_size >= 48 and best.val_loss < 10", "--sort", "best.val_loss", "--json"])
+        let list = try APIJSON.decoder.decode(RunList.self, from: Data(runs.stdout.utf8))
+        #expect(list.runs.map { String($0.id) } == [id], "\(runs.stdout)\(runs.stderr)")
+        let table = try rnnctl(harness, ["runs", "--format", "id,state", "--no-header"])
+        #expect(table.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+                == [[secondID, "running"], [id, "completed"]], "\(table.stdout)")
+        let badFilter = try rnnctl(harness, ["runs", "--filter", "hidden_size >="])
+        #expect(badFilter.status == 1 && badFilter.stderr.contains("filter"), "the daemon's message: \(badFilter.stderr)")
+
+        let compare = try rnnctl(harness, ["compare", id, secondID])
+        #expect(compare.status == 0 && compare.stdout.contains("hidden_size") && compare.stdout.contains("48") && compare.stdout.contains("32"), "\(compare.stdout)")
+
+        let svg = harness.directory.appendingPathComponent("curves.svg").path
+        let plot = try rnnctl(harness, ["plot", id, secondID, "--metric", "train_loss", "--output", svg])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        let image = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(image.hasPrefix("<svg") && image.components(separatedBy: "<polyline").count == 3)
+        let terminal = try rnnctl(harness, ["plot", id, "--metric", "val_loss"])
+        #expect(terminal.stdout.contains("val_loss") && terminal.stdout.contains("run \(id)"))
+
+        let metrics = try rnnctl(harness, ["metrics", id, "--name", "val_loss", "--format", "csv"])
+        #expect(metrics.stdout.split(separator: "\n").first == "step,value" && metrics.stdout.contains("\n150,"), "\(metrics.stdout)")
+
+        let sample = try rnnctl(harness, ["sample", id, "--prime", "The ", "--length", "60", "--temperature", "0.8", "--seed", "1"])
+        #expect(sample.status == 0 && sample.stdout.hasPrefix("The ") && sample.stdout.count >= 64, "\(sample.stdout)\(sample.stderr)")
+
+        let eval = try rnnctl(harness, ["eval", id, "--data", corpus, "--json"])
+        let evaluation = try APIJSON.decoder.decode(EvaluateResponse.self, from: Data(eval.stdout.utf8))
+        #expect(evaluation.loss > 0 && evaluation.bitsPerChar != nil, "\(eval.stdout)\(eval.stderr)")
+
+        let model = harness.directory.appendingPathComponent("model.safetensors").path
+        let export = try rnnctl(harness, ["export", id, "--checkpoint", "best", "-o", model])
+        #expect(export.status == 0, "\(export.stderr)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any]
+        let weight = header?["lstm.weight_ih_l0"] as? [String: Any]
+        #expect(weight?["dtype"] as? String == "F32" && (weight?["shape"] as? [Int]) == [4 * 48, 16], "valid safetensors: \(String(describing: weight))")
+
+        _ = try await harness.waitFor(run: Int64(secondID)!, "two validations") { $0.step > 45 }
+        let cancel = try rnnctl(harness, ["cancel", secondID])
+        #expect(cancel.status == 0)
+        _ = try await harness.waitFor(run: Int64(secondID)!, "cancelled") { $0.state == "cancelled" }
+        let watched = String(decoding: followed.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        follower.waitUntilExit()
+        #expect(follower.terminationStatus == 5 && watched.contains("was cancelled"), "watch's exit status reflects the end: \(watched)")
+        #expect(watched.contains("0: train_loss") && watched.contains("val_loss"), "a line per validation: \(watched)")
+
+        let delete = try rnnctl(harness, ["delete", secondID])
+        #expect(delete.status == 0)
+        let gone = try rnnctl(harness, ["show", secondID])
+        #expect(gone.status == 1 && gone.stderr.contains("no run \(secondID)"), "\(gone.stderr)")
+    }
+}
+}

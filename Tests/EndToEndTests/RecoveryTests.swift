@@ -1,0 +1,100 @@
+import Foundation
+import RNNAPI
+import RNNClient
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Shutdown and crash recovery of the real rnnd: a run killed with SIGKILL or stopped with SIGTERM resumes
+/// from its last checkpoint at the next start, with no duplicated or missing steps, and ends bitwise where
+/// a run that was never interrupted ends.
+extension EndToEnd {
+@Suite struct RecoveryTests {
+    /// Steps of a few milliseconds, so that the run is surely mid-way when the test stops it.
+    let config = smallModel.merging(["max_steps": .int(400), "seed": .int(7), "hidden_size": .int(192), "seq_len": .int(64),
+                                     "batch_size": .int(16), "checkpoint_every": .int(50), "eval_every": .int(100)]) { $1 }
+
+    /// Every step once, in order, 1…last.
+    func expectCompleteCurve(_ client: RNNClient, _ id: Int64, last: Int) async throws {
+        let steps = try await client.series(id, name: "train_loss").points.map(\.step)
+        #expect(steps == Array(1...last), "run \(id): \(steps.count) points, first \(steps.first ?? -1), last \(steps.last ?? -1)")
+    }
+
+    /// The uninterrupted reference: same configuration, same workers, on the same daemon.
+    func reference(_ harness: DaemonHarness, dataset: String) async throws -> (loss: [Double], model: Data) {
+        let client = harness.client
+        let run = try await client.submit(SubmitRequest(name: "reference", dataset: dataset, config: config))
+        _ = try await harness.waitFor(run: run.id, "completed") { $0.state == "completed" }
+        return (try await client.series(run.id, name: "train_loss").points.map(\.value), try await client.export(run.id, checkpoint: "latest"))
+    }
+
+    @Test func aRunKilledWithSIGKILLResumesExactly() async throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let run = try await harness.client.submit(SubmitRequest(name: "crashed", dataset: dataset.sha256, config: config))
+        let before = try await harness.waitFor(run: run.id, "step 120") { $0.step >= 120 }
+        harness.crash()
+        #expect(before.state == "running")
+
+        try harness.start()
+        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state == "completed" }
+        #expect(after.restarts == 1 && after.step == 400)
+        let events = try await harness.client.run(run.id).events
+        #expect(events.contains { $0.kind == "queued" && $0.message.contains("unexpectedly") })
+        #expect(events.contains { $0.kind == "running" && $0.message.contains("resumed from the checkpoint of step") })
+        try await expectCompleteCurve(harness.client, run.id, last: 400)
+
+        let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
+        #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss, "the same loss curve, bitwise")
+        #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel, "the same final parameters, bitwise")
+    }
+
+    @Test func SIGTERMCheckpointsInterruptsAndResumesAtTheNextStart() async throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let run = try await harness.client.submit(SubmitRequest(name: "interrupted", dataset: dataset.sha256, config: config))
+        _ = try await harness.waitFor(run: run.id, "step 120") { $0.step >= 120 }
+        let stopped = harness.terminate()
+        #expect(stopped.reason == .exit && stopped.status == 0, "exit 0 on SIGTERM")
+        #expect(stopped.seconds < 30, "stopped within the documented bound: \(stopped.seconds) s")
+        #expect(harness.notify.wait(for: "STOPPING=1", seconds: 1) != nil)
+
+        try harness.start()
+        let detail = try await harness.client.run(run.id)
+        let interrupted = detail.events.first { $0.kind == "interrupted" }
+        #expect(interrupted != nil, "marked interrupted at shutdown")
+        let stepAtStop = detail.checkpoints.map(\.step).max() ?? 0
+        #expect(interrupted?.message.contains("step \(stepAtStop)") == true, "a checkpoint at the step where it stopped: \(interrupted?.message ?? "")")
+        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state == "completed" }
+        #expect(after.restarts == 0, "a clean shutdown is not a crash")
+        try await expectCompleteCurve(harness.client, run.id, last: 400)
+        let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
+        #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss)
+        #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel)
+    }
+
+    @Test func aCancelledRunNeverComesBackAndRestartsAreBounded() async throws {
+        let harness = try DaemonHarness()
+        try harness.start(["--max-restarts", "1", "--concurrent-runs", "2"])
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let long = smallModel.merging(["max_steps": .int(1_000_000), "workers": .int(1)]) { $1 }
+        let cancelled = try await harness.client.submit(SubmitRequest(name: "cancelled", dataset: dataset.sha256, config: long))
+        let crashing = try await harness.client.submit(SubmitRequest(name: "crashing", dataset: dataset.sha256, config: long))
+        _ = try await harness.waitFor(run: cancelled.id, "running") { $0.state == "running" && $0.step > 5 }
+        _ = try await harness.waitFor(run: crashing.id, "running") { $0.state == "running" && $0.step > 5 }
+        _ = try await harness.client.cancel(cancelled.id)
+        harness.crash()  // right after the cancel: whether or not the run reached its step boundary
+
+        try harness.start(["--max-restarts", "1", "--concurrent-runs", "2"])
+        #expect(try await harness.client.run(cancelled.id).run.state == "cancelled", "a cancelled run never comes back")
+        _ = try await harness.waitFor(run: crashing.id, "running again") { $0.state == "running" && $0.restarts == 1 }
+        harness.crash()
+        try harness.start(["--max-restarts", "1", "--concurrent-runs", "2"])
+        let failed = try await harness.client.run(crashing.id).run
+        #expect(failed.state == "failed" && failed.failure == "too many restarts", "\(failed)")
+    }
+}
+}
