@@ -9,7 +9,9 @@ swift build -c release
 bin=.build/release
 
 if ! "$bin/rnnctl" status >/dev/null 2>&1; then
-    "$bin/rnnd" &
+    log="$(mktemp --suffix=.rnnd.log)"
+    echo "starting rnnd on its embedded defaults (log: $log)"
+    "$bin/rnnd" 2> "$log" &
     rnnd_pid=$!
     # SIGTERM: rnnd checkpoints what is running and exits 0.
     trap 'kill -TERM "$rnnd_pid" 2>/dev/null; wait "$rnnd_pid" || true' EXIT

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 # systemd-analyze checks the unit (deploy/rnnd.service).
 extra_packages=(systemd)
 source deploy/require-packages.sh
-swift build -c release
+# swift test builds every target (rnnd and rnnctl included, which the end-to-end tests run) with
+# testability; a separate `swift build` first would only compile everything a second time.
 swift test -c release

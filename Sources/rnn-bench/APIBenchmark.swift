@@ -65,7 +65,8 @@ struct APIBenchmark: AsyncParsableCommand {
         } else {
             print("status requests (GET /v1/runs/{id}, GET /v1/runs, GET /healthz in turn), \(requests) per phase")
             for (name, samples) in rows {
-                print(String(format: "  %-24@ p50 %6.2f ms   p99 %6.2f ms   max %6.2f ms", name as NSString, percentile(samples, 0.5), percentile(samples, 0.99), samples.max() ?? 0))
+                print("  " + name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: "p50 %6.2f ms   p99 %6.2f ms   max %6.2f ms", percentile(samples, 0.5), percentile(samples, 0.99), samples.max() ?? 0))
             }
             print(String(format: "  training run: %.0f tokens/s at step %d (hidden %d, 2 layers, %d workers)", step.tokensPerSecond ?? 0, step.step, hiddenSize, cores))
         }

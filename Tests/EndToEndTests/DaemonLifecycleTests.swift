@@ -42,5 +42,48 @@ extension EndToEnd {
         #expect(harness.process!.terminationReason == .exit && harness.process!.terminationStatus == 0)
         #expect(!FileManager.default.fileExists(atPath: harness.socketPath), "the socket file is removed on shutdown")
     }
+
+
+    @Test func theLoopbackTCPListenerWantsTheTokenAndALoopbackHost() async throws {
+        let harness = try DaemonHarness()
+        let token = "t-" + UUID().uuidString
+        let tokenFile = try harness.file("token", token + "\n")
+        let port = Int.random(in: 20_000...60_000)
+        try harness.start(["--tcp-listen", "127.0.0.1:\(port)", "--token-file", tokenFile])
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try await RNNClient(endpoint: .tcp(baseURL: base, token: token)).health().status == "ok")
+        do {
+            _ = try await RNNClient(endpoint: .tcp(baseURL: base, token: "wrong-token-0123456789")).health()
+            Issue.record("a wrong token must be refused")
+        } catch ClientError.api(let status, _) {
+            #expect(status == 401)
+        }
+        // A page in a browser that reaches 127.0.0.1 through a rebound DNS name sends its own Host.
+        let (status, _) = try Self.rawHTTP(port: port, host: "evil.example", token: token)
+        #expect(status == 403, "a non-loopback Host is refused")
+    }
+
+    /// One HTTP/1.1 request over TCP with a chosen Host header; returns the status code and the body.
+    static func rawHTTP(port: Int, host: String, token: String) throws -> (Int, String) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { throw HarnessError("cannot connect to port \(port)") }
+        let text = "GET /healthz HTTP/1.1\r\nHost: \(host)\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"
+        _ = text.withCString { send(fd, $0, strlen($0), 0) }
+        var response = [UInt8](), buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            response += buffer[0..<n]
+        }
+        let reply = String(decoding: response, as: UTF8.self)
+        let status = reply.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return (status, reply)
+    }
 }
 }
