@@ -215,6 +215,9 @@ public struct RNNClient: Sendable {
         try await send(.GET, "/v1/runs/\(id)/export" + Self.query([("checkpoint", checkpoint)]))
     }
 
+    /// A consistent copy of rnnd's database.
+    public func backup() async throws -> Data { try await send(.GET, "/v1/backup") }
+
     public func sample(_ id: Int64, _ request: SampleRequest) async throws -> SampleResponse { try await call(.POST, "/v1/runs/\(id)/sample", body: request) }
     public func forecast(_ id: Int64, _ request: ForecastRequest) async throws -> ForecastResponse { try await call(.POST, "/v1/runs/\(id)/forecast", body: request) }
     public func evaluate(_ id: Int64, _ request: EvaluateRequest) async throws -> EvaluateResponse { try await call(.POST, "/v1/runs/\(id)/evaluate", body: request) }

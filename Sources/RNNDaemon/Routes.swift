@@ -27,6 +27,7 @@ struct Routes {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: try PrometheusText.render(store: store, hub: hub))))
         }
 
+        router.get("/v1/backup") { _, _ in try await backup() }
         router.post("/v1/datasets") { request, context in try await upload(request, context) }
         router.get("/v1/datasets/:sha256") { _, context in
             let record = try control.dataset(sha256: try context.parameters.require("sha256"))
@@ -218,6 +219,17 @@ struct Routes {
         let before = try store.dataset(sha256: sha)
         let record = try store.addDataset(sha256: sha, name: name, kind: kind.rawValue, size: Int64(size), path: "datasets/\(sha)")
         return JSONResponse.make(Self.datasetInfo(record), status: before == nil ? .created : .ok)
+    }
+
+    /// An online, consistent copy of the database (VACUUM INTO a file in the state directory, sent, then
+    /// removed): safe while runs train, unlike a copy of the live file.
+    func backup() async throws -> Response {
+        let file = store.stateDirectory.appendingPathComponent(".backup-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await offload { [store] in try store.backup(to: file.path) }
+        let bytes = try Data(contentsOf: file)
+        return Response(status: .ok, headers: [.contentType: "application/vnd.sqlite3", .contentDisposition: "attachment; filename=\"rnnd-backup.sqlite\""],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// Server-Sent Events: the run's current state first, then every report until the run ends.

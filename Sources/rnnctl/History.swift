@@ -65,7 +65,8 @@ struct Compare: AsyncParsableCommand {
             let header = ["", ] + c.runs.map { "run \($0.id)" }
             var rows: [[String]] = [["name"] + c.runs.map(\.name), ["state"] + c.runs.map { Terminal.state($0.state) }, ["step"] + c.runs.map { String($0.step) }]
             for key in c.differences.keys.sorted() { rows.append([key] + c.differences[key]!.map { $0?.description ?? "-" }) }
-            let names = Set(c.metrics.flatMap { $0.map(\.name) }).sorted()
+            // Bookkeeping series (epoch, wall time, the scheduled lr) stay in --json; the table shows the rest.
+            let names = Set(c.metrics.flatMap { $0.map(\.name) }).subtracting(["epoch", "wall_time", "lr"]).sorted()
             for name in names {
                 rows.append(["best " + name] + c.metrics.map { list in Format.number(list.first { $0.name == name }?.bestValue) })
                 rows.append(["latest " + name] + c.metrics.map { list in Format.number(list.first { $0.name == name }?.latestValue) })

@@ -15,6 +15,6 @@ struct RNNCtl: AsyncParsableCommand {
             """,
         subcommands: [Submit.self, Status.self, Watch.self, Cancel.self, Pause.self, Resume.self, Fork.self,
                       Runs.self, Show.self, Compare.self, Metrics.self, Plot.self,
-                      Sample.self, Forecast.self, Eval.self, Export.self, Delete.self]
+                      Sample.self, Forecast.self, Eval.self, Export.self, Delete.self, Backup.self]
     )
 }

@@ -112,6 +112,11 @@ extension EndToEnd {
         #expect(follower.terminationStatus == 5 && watched.contains("was cancelled"), "watch's exit status reflects the end: \(watched)")
         #expect(watched.contains("0: train_loss") && watched.contains("val_loss"), "a line per validation: \(watched)")
 
+        let backupFile = harness.directory.appendingPathComponent("backup.sqlite").path
+        let backup = try rnnctl(harness, ["backup", "-o", backupFile])
+        let magic = try Data(contentsOf: URL(fileURLWithPath: backupFile)).prefix(16)
+        #expect(backup.status == 0 && magic == Data("SQLite format 3\0".utf8), "an SQLite database: \(backup.stderr)")
+
         let delete = try rnnctl(harness, ["delete", secondID])
         #expect(delete.status == 0)
         let gone = try rnnctl(harness, ["show", secondID])
