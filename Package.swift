@@ -36,7 +36,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3"])]
         ),
         .target(name: "RNNCore", dependencies: ["COpenBLAS", "CRNNKernels"]),
-        .target(name: "RNNTraining", dependencies: ["RNNCore"]),
+        // RNNAPI for one definition of a configuration value (APIValue): the trainer validates what clients send.
+        .target(name: "RNNTraining", dependencies: ["RNNCore", "RNNAPI"]),
         // Sources/RNNStore/migrations is a symbolic link to the top-level migrations/ folder (the schema's
         // source of truth); its SQL files are compiled into the binary, so an installed rnnd needs no tree.
         .target(

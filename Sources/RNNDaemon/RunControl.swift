@@ -91,16 +91,6 @@ final class RunControl: Sendable {
     }
     static func event(_ e: EventRow) -> EventInfo { EventInfo(id: e.id, at: e.at, kind: e.kind, message: e.message, uid: e.uid, step: e.step) }
 
-    static func configValue(_ v: APIValue) -> ConfigValue {
-        switch v {
-        case .int(let i): .int(i)
-        case .double(let d): .double(d)
-        case .string(let s): .string(s)
-        case .bool(let b): .bool(b)
-        case .list(let l): .list(l)
-        }
-    }
-
     /// Validates a submission completely — configuration, dataset, the data against the configuration, the
     /// memory budget — and only then stores the run (queued).
     func submit(_ request: SubmitRequest, uid: Int?) async throws -> RunInfo {
@@ -109,7 +99,7 @@ final class RunControl: Sendable {
         if let tags = request.tags, let bad = tags.first(where: { $0.isEmpty || $0.count > 100 || $0.contains(",") }) {
             throw APIFailure.badRequest("tag \"\(bad)\" must have 1 to 100 characters and no comma", field: "tags")
         }
-        var submitted = request.config.mapValues(Self.configValue)
+        var submitted = request.config
         var notices: [String] = []
         let asked: Int
         switch submitted["workers"] {
@@ -158,7 +148,7 @@ final class RunControl: Sendable {
     func fork(_ parentID: Int64, _ request: ForkRequest, uid: Int?) throws -> RunInfo {
         let parent = try record(parentID)
         let chosen = try checkpoint(of: parentID, request.checkpoint)
-        let overrides = (request.set ?? [:]).mapValues(Self.configValue)
+        let overrides = request.set ?? [:]
         if let key = overrides.keys.sorted().first(where: { Self.shapeKeys.contains($0) }) {
             throw APIFailure.badRequest("\(key) cannot change in a fork: it shapes the model or its state (changeable: the other keys, such as lr)", field: key)
         }
