@@ -3,8 +3,8 @@
 # run tens of times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# systemd-analyze checks the unit (deploy/rnnd.service).
-extra_packages=(systemd)
+# systemd-analyze checks the unit (deploy/rnnd.service); rsvg-convert renders rnnctl's PNG plots.
+extra_packages=(systemd librsvg2-bin)
 source deploy/require-packages.sh
 # swift test builds every target (rnnd and rnnctl included, which the end-to-end tests run) with
 # testability; a separate `swift build` first would only compile everything a second time.

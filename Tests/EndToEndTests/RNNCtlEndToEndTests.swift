@@ -81,6 +81,10 @@ extension EndToEnd {
         #expect(plot.status == 0, "\(plot.stderr)")
         let image = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(image.hasPrefix("<svg") && image.components(separatedBy: "<polyline").count == 3)
+        let png = harness.directory.appendingPathComponent("curves.png").path
+        let pngPlot = try rnnctl(harness, ["plot", id, "--metric", "train_loss", "-o", png])
+        #expect(pngPlot.status == 0, "\(pngPlot.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: png)).prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "a PNG file")
         let terminal = try rnnctl(harness, ["plot", id, "--metric", "val_loss"])
         #expect(terminal.stdout.contains("val_loss") && terminal.stdout.contains("run \(id)"))
 
@@ -111,6 +115,21 @@ extension EndToEnd {
         follower.waitUntilExit()
         #expect(follower.terminationStatus == 5 && watched.contains("was cancelled"), "watch's exit status reflects the end: \(watched)")
         #expect(watched.contains("0: train_loss") && watched.contains("val_loss"), "a line per validation: \(watched)")
+
+        // A time series: train a forecaster and ask for the next values, in the data's units.
+        let series = try harness.file("sine.csv", "t,y\n" + (0..<400).map { "\($0),\(10 + 3 * sin(Double($0) * 0.2))" }.joined(separator: "\n"))
+        let regression = try rnnctl(harness, ["submit", "--data", series, "-q", "--watch", "--set", "task=regression", "--set", "input_columns=y",
+                                              "--set", "target_columns=y", "--set", "hidden_size=16", "--set", "layers=1", "--set", "seq_len=20",
+                                              "--set", "batch_size=16", "--set", "lr=0.01", "--set", "max_steps=300", "--set", "eval_every=0"])
+        #expect(regression.status == 0, "\(regression.stdout)\(regression.stderr)")
+        let regressionID = regression.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        let forecast = try rnnctl(harness, ["forecast", regressionID, "--steps", "5", "--json"])
+        let values = try APIJSON.decoder.decode(ForecastResponse.self, from: Data(forecast.stdout.utf8))
+        #expect(values.columns == ["y"] && values.values.count == 5, "\(forecast.stdout)\(forecast.stderr)")
+        for (i, row) in values.values.enumerated() {
+            let truth = 10 + 3 * sin(Double(400 + i) * 0.2)
+            #expect(abs(row[0] - truth) < 1.0, "step \(i + 1): \(row[0]) vs \(truth)")
+        }
 
         let backupFile = harness.directory.appendingPathComponent("backup.sqlite").path
         let backup = try rnnctl(harness, ["backup", "-o", backupFile])

@@ -61,6 +61,7 @@ struct CommandTests {
         #expect(throws: (any Error).self) { try Compare.parse(["7"]) }
         #expect(throws: (any Error).self) { try Metrics.parse(["7", "--format", "xml"]) }
         #expect(throws: (any Error).self) { try Plot.parse(["7", "--output", "a.gif"]) }
+        #expect(try Plot.parse(["7", "--output", "a.PNG"]).output == "a.PNG")
         #expect(throws: (any Error).self) { try Export.parse(["7"]) }  // -o is required
         #expect(throws: (any Error).self) { try Watch.parse(["7", "--url", "http://127.0.0.1:1"]) }  // --url needs --token-file
     }

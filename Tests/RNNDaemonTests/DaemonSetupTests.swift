@@ -114,7 +114,7 @@ import Glibc
         let rows = try String(contentsOf: readme, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
         for key in DaemonSettings.keys {
             let short = key.name.split(separator: ".").last.map(String.init) ?? key.name
-            #expect(rows.contains { $0.contains("`\(short)`") && $0.contains("`\(key.environment)`") && $0.contains("`\(key.flag)`") },
+            #expect(rows.contains { $0.contains("\(short)`") && $0.contains("`\(key.environment)`") && $0.contains("`\(key.flag)`") },
                     "README lacks a row for \(key.name) (\(key.environment), \(key.flag))")
         }
     }
