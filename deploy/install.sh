@@ -86,7 +86,9 @@ elif [ -z "$destdir" ]; then
     echo "rnnd installed to $prefix/bin with its unit in /etc/systemd/system."
     echo "systemd is not running here (PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown)): start it where systemd runs with"
     echo "  systemctl daemon-reload && systemctl enable --now rnnd"
-    echo "or run it by hand: runuser -u rnnd -- env STATE_DIRECTORY=/var/lib/rnnd RUNTIME_DIRECTORY=/run/rnnd $prefix/bin/rnnd"
+    echo "or run it by hand, as the unit would:"
+    echo "  install -d -o rnnd -g rnnd -m 0750 /var/lib/rnnd /run/rnnd"
+    echo "  runuser -u rnnd -- env STATE_DIRECTORY=/var/lib/rnnd RUNTIME_DIRECTORY=/run/rnnd OPENBLAS_NUM_THREADS=1 $prefix/bin/rnnd"
 else
     echo "rnnd staged under $destdir"
 fi

@@ -118,7 +118,8 @@ extension EndToEnd {
         daemon.arguments = ["--reuid=rnnd", "--regid=rnnd", "--init-groups", "--inh-caps=-all", "--no-new-privs", "/bin/sh", "-c", "umask 0027 && exec \(rnnd)"]
         daemon.environment = ["STATE_DIRECTORY": state.path, "RUNTIME_DIRECTORY": runtime.path, "NOTIFY_SOCKET": harness.notify.path,
                               "WATCHDOG_USEC": "2000000", "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
-        daemon.standardError = try FileHandle(forWritingTo: { FileManager.default.createFile(atPath: harness.log.path, contents: nil); return harness.log }())
+        _ = FileManager.default.createFile(atPath: harness.log.path, contents: nil)
+        daemon.standardError = try FileHandle(forWritingTo: harness.log)
         try daemon.run()
         harness.process = daemon
         #expect(harness.notify.wait(for: "READY=1", seconds: 60) != nil, "READY=1; log:\n\(harness.logText)")

@@ -84,7 +84,7 @@ final class DaemonHarness: @unchecked Sendable {
         daemon.executableURL = URL(fileURLWithPath: Binaries.path("rnnd"))
         daemon.arguments = ["--state-dir", stateDirectory, "--socket", socketPath] + arguments
         daemon.environment = ["NOTIFY_SOCKET": notify.path, "HOME": directory.path, "PATH": "/usr/bin:/bin"].merging(extra) { $1 }
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         daemon.standardError = handle
