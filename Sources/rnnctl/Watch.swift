@@ -39,6 +39,7 @@ struct Watch: AsyncParsableCommand {
                 if !Terminal.isTTY {
                     let metrics = (event.metrics ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(Format.number($0.value))" }
                     print("step \(event.step ?? 0): train_loss \(Format.number(line.lastLoss)) \(metrics.joined(separator: " "))")
+                    fflush(nil)  // every open stream: a line as it happens, also into a pipe (`rnnctl watch 3 | tee log`)
                 }
             case "state":
                 lastMessage = event.message ?? ""

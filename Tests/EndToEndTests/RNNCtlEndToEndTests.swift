@@ -107,12 +107,15 @@ extension EndToEnd {
         let weight = header?["lstm.weight_ih_l0"] as? [String: Any]
         #expect(weight?["dtype"] as? String == "F32" && (weight?["shape"] as? [Int]) == [4 * 48, 16], "valid safetensors: \(String(describing: weight))")
 
-        _ = try await harness.waitFor(run: Int64(secondID)!, "two validations") { $0.step > 45 }
+        // Cancel once the watcher has printed a validation line (it flushes each line as it comes).
+        let seen = OutputCollector(followed.fileHandleForReading)
+        let deadline = Date().addingTimeInterval(120)
+        while !seen.text.contains("val_loss") && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let cancel = try rnnctl(harness, ["cancel", secondID])
         #expect(cancel.status == 0)
         _ = try await harness.waitFor(run: Int64(secondID)!, "cancelled") { $0.state == "cancelled" }
-        let watched = String(decoding: followed.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         follower.waitUntilExit()
+        let watched = seen.finish()
         #expect(follower.terminationStatus == 5 && watched.contains("was cancelled"), "watch's exit status reflects the end: \(watched)")
         #expect(watched.contains("0: train_loss") && watched.contains("val_loss"), "a line per validation: \(watched)")
 
@@ -142,4 +145,31 @@ extension EndToEnd {
         #expect(gone.status == 1 && gone.stderr.contains("no run \(secondID)"), "\(gone.stderr)")
     }
 }
+}
+
+/// Collects what a pipe receives, as it arrives.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private let handle: FileHandle
+
+    init(_ handle: FileHandle) {
+        self.handle = handle
+        handle.readabilityHandler = { [weak self] h in
+            let chunk = h.availableData
+            self?.lock.withLock { self?.data.append(chunk) }
+        }
+    }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+    /// Everything, once the writer has exited.
+    func finish() -> String {
+        handle.readabilityHandler = nil
+        let rest = handle.readDataToEndOfFile()
+        return lock.withLock {
+            data.append(rest)
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
 }
