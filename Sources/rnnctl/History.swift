@@ -68,8 +68,9 @@ struct Compare: AsyncParsableCommand {
             // Bookkeeping series (epoch, wall time, the scheduled lr) stay in --json; the table shows the rest.
             let names = Set(c.metrics.flatMap { $0.map(\.name) }).subtracting(["epoch", "wall_time", "lr"]).sorted()
             for name in names {
-                rows.append(["best " + name] + c.metrics.map { list in Format.number(list.first { $0.name == name }?.bestValue) })
-                rows.append(["latest " + name] + c.metrics.map { list in Format.number(list.first { $0.name == name }?.latestValue) })
+                let format: (Double?) -> String = name.hasSuffix("_per_s") ? { Format.rate($0) } : { Format.number($0) }
+                rows.append(["best " + name] + c.metrics.map { list in format(list.first { $0.name == name }?.bestValue) })
+                rows.append(["latest " + name] + c.metrics.map { list in format(list.first { $0.name == name }?.latestValue) })
             }
             print(Table(columns: header, rows: rows).render(header: !output.noHeader))
         }
