@@ -151,8 +151,11 @@ public struct RunInfo: Codable, Sendable, Equatable {
         self.etaSeconds = etaSeconds
     }
 
-    /// Whether the run can still change (it is queued, running, paused or interrupted).
-    public var isFinal: Bool { ["completed", "failed", "cancelled"].contains(state) }
+    /// The states a run never leaves.
+    public static let finalStates: Set<String> = ["completed", "failed", "cancelled"]
+
+    /// Whether the run has ended (it can no longer change state).
+    public var isFinal: Bool { RunInfo.finalStates.contains(state) }
 }
 
 public struct RunList: Codable, Sendable, Equatable {

@@ -15,12 +15,15 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     case api(status: Int, body: APIErrorBody)
     /// rnnd's answer could not be understood.
     case badResponse(String)
+    /// A file on this side could not be read.
+    case localFile(String)
 
     public var description: String {
         switch self {
         case .unreachable(let location, let reason): "cannot reach rnnd at \(location) (\(reason))"
         case .api(_, let body): body.field.map { "\($0): " + body.error } ?? body.error
         case .badResponse(let why): "unexpected answer from rnnd: \(why)"
+        case .localFile(let why): why
         }
     }
 }
@@ -160,7 +163,7 @@ public struct RNNClient: Sendable {
     public func uploadDataset(file: String, name: String, kind: String,
                               progress: @escaping @Sendable (Int64) -> Void = { _ in }) async throws -> DatasetInfo {
         guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw ClientError.badResponse("cannot open \(file)")  // replaced by the caller's own check
+            throw ClientError.localFile("cannot read \(file)")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
         let chunks = AsyncStream<ByteBuffer> { continuation in

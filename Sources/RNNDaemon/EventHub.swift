@@ -49,7 +49,7 @@ final class EventHub: Sendable {
                 all[runID] = p
             }
         }
-        let final = event.kind == "state" && ["completed", "failed", "cancelled"].contains(event.state ?? "")
+        let final = event.kind == "state" && RunInfo.finalStates.contains(event.state ?? "")
         let targets = watchers.withLock { w in Array((w.byRun[runID] ?? [:]).values) }
         for continuation in targets {
             continuation.yield(event)

@@ -63,6 +63,9 @@ func perform(_ body: () async throws -> Void) async throws {
         case .badResponse(let why):
             printError("rnnctl: \(why)")
             throw ExitCode(Exit.apiError)
+        case .localFile(let why):
+            printError("rnnctl: \(why)")
+            throw ExitCode(Exit.usage)
         }
     } catch CLIError.usage(let message) {
         printError("rnnctl: \(message)")

@@ -44,7 +44,7 @@ struct Watch: AsyncParsableCommand {
             case "state":
                 lastMessage = event.message ?? ""
                 if let step = event.step, step > 0 { line.current = step }
-                if let state = event.state, ["completed", "failed", "cancelled"].contains(state) { final = state }
+                if let state = event.state, RunInfo.finalStates.contains(state) { final = state }
                 else if Terminal.isTTY { printErrorInline("\r" + line.render() + "  [\(event.state ?? "")]\u{1B}[K") }
             case "rollback", "skipped":
                 if Terminal.isTTY { printErrorInline("\n") }
