@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already built as part of AsyncHTTPClient's stack; SHA-256 for datasets and checkpoints.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // cblas.h and openblas_set_num_threads from Debian's libopenblas-dev, found through pkg-config
@@ -45,9 +47,10 @@ let package = Package(
             dependencies: ["RNNAPI", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.embedInCode("migrations")]
         ),
-        // The wire contract: Codable request and response types, SHA-256 (a dataset's identity); openapi.yaml
-        // beside them is compiled in and served by rnnd.
-        .target(name: "RNNAPI", resources: [.embedInCode("openapi.yaml")]),
+        // The wire contract: Codable request and response types, the run-state machine, SHA-256 (a
+        // dataset's identity); openapi.yaml beside them is compiled in and served by rnnd.
+        .target(name: "RNNAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                 resources: [.embedInCode("openapi.yaml")]),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
             "RNNTraining", "RNNStore", "RNNAPI",
@@ -74,7 +77,7 @@ let package = Package(
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI"]),
-        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI"]),
+        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
         .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI"]),
         .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI"]),

@@ -6,13 +6,17 @@ import Foundation
 
 /// The JSON coders both ends use: snake_case keys, sorted output.
 public enum APIJSON {
-    public static let encoder: JSONEncoder = {
+    /// Shared by every caller: never change its settings (use `makeEncoder()` for a differently formatted copy).
+    public static let encoder: JSONEncoder = makeEncoder()
+
+    /// A new encoder with the wire settings.
+    public static func makeEncoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.sortedKeys]
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
-    }()
+    }
     public static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
@@ -36,14 +40,16 @@ public struct APIErrorBody: Codable, Sendable, Equatable {
     }
 }
 
+/// The kinds of dataset rnnd reads.
+public enum DatasetKind: String, Sendable, Codable, CaseIterable { case text, csv, jsonl }
+
 public struct DatasetInfo: Codable, Sendable, Equatable {
     public var sha256: String
     public var name: String
-    /// text, csv or jsonl
-    public var kind: String
+    public var kind: DatasetKind
     public var size: Int64
     public var createdAt: Double
-    public init(sha256: String, name: String, kind: String, size: Int64, createdAt: Double) {
+    public init(sha256: String, name: String, kind: DatasetKind, size: Int64, createdAt: Double) {
         self.sha256 = sha256
         self.name = name
         self.kind = kind
@@ -93,8 +99,7 @@ public struct ForkRequest: APIRequest, Equatable {
 public struct RunInfo: Codable, Sendable, Equatable {
     public var id: Int64
     public var name: String
-    /// queued, running, paused, interrupted, completed, failed, cancelled
-    public var state: String
+    public var state: RunState
     public var priority: Int
     public var submittedAt: Double
     public var startedAt: Double?
@@ -121,7 +126,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// Seconds to max_steps at the current rate, while running.
     public var etaSeconds: Double?
 
-    public init(id: Int64, name: String, state: String, priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?,
+    public init(id: Int64, name: String, state: RunState, priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?,
                 submittedBy: Int?, workers: Int, seed: Int64, dataset: String, restarts: Int, failure: String?, parentRunId: Int64?,
                 parentCheckpointStep: Int?, tags: [String], step: Int, maxSteps: Int, epoch: Int? = nil, trainLoss: Double? = nil,
                 valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil) {
@@ -151,11 +156,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
         self.etaSeconds = etaSeconds
     }
 
-    /// The states a run never leaves.
-    public static let finalStates: Set<String> = ["completed", "failed", "cancelled"]
-
     /// Whether the run has ended (it can no longer change state).
-    public var isFinal: Bool { RunInfo.finalStates.contains(state) }
+    public var isFinal: Bool { state.isFinal }
 }
 
 public struct RunList: Codable, Sendable, Equatable {
@@ -185,10 +187,9 @@ public struct CheckpointInfo: Codable, Sendable, Equatable {
     public var size: Int64
     public var sha256: String
     public var valLoss: Double?
-    /// periodic, best or final
-    public var kind: String
+    public var kind: CheckpointKind
     public var createdAt: Double
-    public init(step: Int, size: Int64, sha256: String, valLoss: Double?, kind: String, createdAt: Double) {
+    public init(step: Int, size: Int64, sha256: String, valLoss: Double?, kind: CheckpointKind, createdAt: Double) {
         self.step = step
         self.size = size
         self.sha256 = sha256
@@ -201,11 +202,11 @@ public struct CheckpointInfo: Codable, Sendable, Equatable {
 public struct EventInfo: Codable, Sendable, Equatable {
     public var id: Int64
     public var at: Double
-    public var kind: String
+    public var kind: EventKind
     public var message: String
     public var uid: Int?
     public var step: Int?
-    public init(id: Int64, at: Double, kind: String, message: String, uid: Int?, step: Int?) {
+    public init(id: Int64, at: Double, kind: EventKind, message: String, uid: Int?, step: Int?) {
         self.id = id
         self.at = at
         self.kind = kind
@@ -349,20 +350,26 @@ public struct EvaluateResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// One Server-Sent Event of GET /v1/runs/{id}/stream. The SSE `event:` field is `kind`:
-/// step, validation, checkpoint, skipped, rollback, state (a state change; the stream ends after a final state).
+/// What a progress event reports; the SSE `event:` field.
+public enum ProgressKind: String, Sendable, Codable, CaseIterable {
+    case step, validation, checkpoint, skipped, rollback
+    /// A state change (the stream ends after a final state).
+    case state
+}
+
+/// One Server-Sent Event of GET /v1/runs/{id}/stream.
 public struct ProgressEvent: Codable, Sendable, Equatable {
-    public var kind: String
+    public var kind: ProgressKind
     public var step: Int?
     public var epoch: Int?
     public var trainLoss: Double?
     public var lr: Double?
     public var tokensPerSecond: Double?
     public var metrics: [String: Double]?
-    public var state: String?
+    public var state: RunState?
     public var message: String?
-    public init(kind: String, step: Int? = nil, epoch: Int? = nil, trainLoss: Double? = nil, lr: Double? = nil, tokensPerSecond: Double? = nil,
-                metrics: [String: Double]? = nil, state: String? = nil, message: String? = nil) {
+    public init(kind: ProgressKind, step: Int? = nil, epoch: Int? = nil, trainLoss: Double? = nil, lr: Double? = nil, tokensPerSecond: Double? = nil,
+                metrics: [String: Double]? = nil, state: RunState? = nil, message: String? = nil) {
         self.kind = kind
         self.step = step
         self.epoch = epoch

@@ -160,25 +160,18 @@ public struct RNNClient: Sendable {
     }
 
     /// Streams `file` to rnnd (which hashes and stores it); `progress` is called with the bytes sent.
-    public func uploadDataset(file: String, name: String, kind: String,
+    /// Uploads a file as a dataset, streamed from disk in 1 MiB chunks: memory stays flat whatever the file's
+    /// size, and `progress` reports the bytes handed to the connection (a chunk is read only when the one
+    /// before it has been sent).
+    public func uploadDataset(file: String, name: String, kind: DatasetKind,
                               progress: @escaping @Sendable (Int64) -> Void = { _ in }) async throws -> DatasetInfo {
-        guard let handle = FileHandle(forReadingAtPath: file) else {
+        guard FileManager.default.isReadableFile(atPath: file),
+              let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value else {
             throw ClientError.localFile("cannot read \(file)")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0
-        let chunks = AsyncStream<ByteBuffer> { continuation in
-            var sent: Int64 = 0
-            while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty {
-                sent += Int64(data.count)
-                continuation.yield(ByteBuffer(bytes: data))
-                progress(sent)
-            }
-            try? handle.close()
-            continuation.finish()
-        }
-        var request = try makeRequest(.POST, "/v1/datasets" + Self.query([("name", name), ("kind", kind)]))
+        var request = try makeRequest(.POST, "/v1/datasets" + Self.query([("name", name), ("kind", kind.rawValue)]))
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = .stream(chunks, length: .known(size))
+        request.body = .stream(FileChunks(path: file, progress: progress), length: .known(size))
         let response = try await execute(request, timeout: .hours(2))
         let data = Data(try await response.body.collect(upTo: 1 << 20).readableBytesView)
         try Self.check(response.status, data)
@@ -265,4 +258,45 @@ public struct RNNClient: Sendable {
         for i in 0..<(bytes.count - 1) where bytes[i] == 10 && bytes[i + 1] == 10 { return i }
         return nil
     }
+}
+
+/// A file's bytes as an asynchronous sequence of chunks, read one at a time as the consumer asks for them.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let path: String
+    let chunkSize = 1 << 20
+    /// Called with the bytes handed out before each new chunk is read, and with the total at the end.
+    let progress: @Sendable (Int64) -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let chunks: FileChunks
+        var handle: FileHandle?
+        var handedOut: Int64 = 0
+        var finished = false
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            if handle == nil {
+                guard let opened = FileHandle(forReadingAtPath: chunks.path) else {
+                    throw ClientError.localFile("cannot read \(chunks.path)")
+                }
+                handle = opened
+            }
+            // Asked for the next chunk: the connection has taken the one before.
+            chunks.progress(handedOut)
+            let data: Data?
+            do { data = try handle?.read(upToCount: chunks.chunkSize) } catch {
+                throw ClientError.localFile("cannot read \(chunks.path): \(error.localizedDescription)")
+            }
+            guard let data, !data.isEmpty else {
+                finished = true
+                try? handle?.close()
+                return nil
+            }
+            handedOut += Int64(data.count)
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(chunks: self) }
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import RNNAPI
 import RNNStore
+import RNNTraining
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,9 @@ public enum Daemon {
             throw DaemonError(.io, error.message)
         }
         try prepareSocketDirectory(settings.socketPath)
+        let socket = try ControlSocket(path: settings.socketPath)
+        defer { socket.remove() }
+        CheckpointFaultWindow.set(milliseconds: Int(settings.faultWindowSeconds * 1000))
         let token = try settings.tokenFile.map(readToken)
         let metrics = MetricWriter(store: store)
         let hub = EventHub()
@@ -39,6 +43,7 @@ public enum Daemon {
             onServerRunning: { _ in
                 // The socket's mode comes from the umask; access is granted by file permissions and group.
                 chmod(settings.socketPath, 0o660)
+                socket.didBind()
                 notifier.ready()
                 scheduler.reportStatus()
                 logger.info("rnnd is ready", metadata: ["socket": "\(settings.socketPath)", "state": "\(settings.stateDirectory)"])
@@ -68,7 +73,12 @@ public enum Daemon {
         }
         defer { watchdog?.cancel() }
         try await group.run()
-        try? metrics.flush()
+        do {
+            try metrics.flush()
+        } catch {
+            // The runs' last checkpoints were recorded after their points; what is lost here is replayed on resume.
+            logger.error("cannot write the last metric points: \(error)")
+        }
         logger.info("rnnd stopped")
         withExtendedLifetime(lock) {}
     }
@@ -98,8 +108,7 @@ public enum Daemon {
         return (host, port)
     }
 
-    /// The socket's directory exists (created 0750 when rnnd makes it); a stale socket file from a crashed
-    /// rnnd is replaced — safe, because this process holds the state directory's lock.
+    /// The socket's directory exists (created 0750 when rnnd makes it).
     static func prepareSocketDirectory(_ socketPath: String) throws {
         let directory = (socketPath as NSString).deletingLastPathComponent
         do {

@@ -25,6 +25,10 @@ public struct DaemonSettings: Equatable, Sendable {
     /// Optional loopback TCP listener, "127.0.0.1:PORT" or "[::1]:PORT"; needs `tokenFile`.
     public var tcpListen: String?
     public var tokenFile: String?
+    /// For fault-injection harnesses only (`rnn-bench chaos`): a pause, in seconds, inside the windows where a
+    /// kill is most harmful (between a checkpoint's temporary file and its rename, before a metric flush,
+    /// before a checkpoint row). From RNND_FAULT_WINDOW_MS; 0 in service.
+    public var faultWindowSeconds: Double = 0
     /// Where each value came from ("default", "/etc/rnnd/rnnd.toml", "RNND_WORKERS", "--workers").
     public var sources: [String: String] = [:]
 
@@ -140,6 +144,12 @@ public struct DaemonSettings: Equatable, Sendable {
             }
             (s.tcpListen, sources["api.tcp_listen"]) = (listen, source)
             (s.tokenFile, sources["api.token_file"]) = try path("api.token_file", token)
+        }
+        if let text = environment["RNND_FAULT_WINDOW_MS"] {
+            guard let ms = Int(text), (0...10_000).contains(ms) else {
+                throw DaemonError(.invalidConfig, "RNND_FAULT_WINDOW_MS: must be an integer in 0…10000 (milliseconds), got \"\(text)\"")
+            }
+            s.faultWindowSeconds = Double(ms) / 1000
         }
         s.sources = sources
         return s

@@ -37,7 +37,7 @@ final class EventHub: Sendable {
     }
 
     func publish(runID: Int64, _ event: ProgressEvent) {
-        if event.kind == "step" || event.kind == "validation" {
+        if event.kind == .step || event.kind == .validation {
             live.withLock { all in
                 var p = all[runID] ?? LiveProgress()
                 if let step = event.step { p.step = step }
@@ -49,7 +49,7 @@ final class EventHub: Sendable {
                 all[runID] = p
             }
         }
-        let final = event.kind == "state" && RunInfo.finalStates.contains(event.state ?? "")
+        let final = event.kind == .state && event.state?.isFinal == true
         let targets = watchers.withLock { w in Array((w.byRun[runID] ?? [:]).values) }
         for continuation in targets {
             continuation.yield(event)

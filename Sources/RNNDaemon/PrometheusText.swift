@@ -1,3 +1,4 @@
+import RNNAPI
 import RNNStore
 
 /// /metrics in Prometheus's text exposition format: runs by state, the queue, each training run's rate

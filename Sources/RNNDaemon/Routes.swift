@@ -118,7 +118,7 @@ struct Routes {
             let (model, step) = try await control.model(of: try Self.runID(context), body.checkpoint)
             let bytes = try control.datasetBytes(dataset)
             let result = try await offload {
-                guard let kind = DatasetKind(rawValue: dataset.kind) else { throw APIFailure.badRequest("unknown dataset kind", field: "dataset") }
+                let kind = dataset.kind
                 return kind == .text ? try model.evaluate(text: bytes, name: dataset.name) : try model.evaluate(data: bytes, name: dataset.name, kind: kind)
             }
             return JSONResponse.make(EvaluateResponse(loss: result.loss, bitsPerChar: result.bitsPerChar, accuracy: result.accuracy,
@@ -183,7 +183,7 @@ struct Routes {
         guard FileManager.default.createFile(atPath: partial.path, contents: nil), let handle = FileHandle(forWritingAtPath: partial.path) else {
             throw APIFailure(.internalServerError, "cannot create a file in \(directory.path)")
         }
-        var hasher = SHA256()
+        var hasher = SHA256Hex()
         var size = 0
         var utf8 = UTF8Check()
         do {
@@ -207,7 +207,7 @@ struct Routes {
             try? FileManager.default.removeItem(at: partial)
             throw error
         }
-        let sha = hasher.finalizeHex()
+        let sha = hasher.finalize()
         let target = directory.appendingPathComponent(sha)
         let existed = FileManager.default.fileExists(atPath: target.path)
         if existed {
@@ -217,7 +217,7 @@ struct Routes {
             chmod(target.path, 0o440)
         }
         let before = try store.dataset(sha256: sha)
-        let record = try store.addDataset(sha256: sha, name: name, kind: kind.rawValue, size: Int64(size), path: "datasets/\(sha)")
+        let record = try store.addDataset(sha256: sha, name: name, kind: kind, size: Int64(size), path: "datasets/\(sha)")
         return JSONResponse.make(Self.datasetInfo(record), status: before == nil ? .created : .ok)
     }
 
@@ -239,9 +239,9 @@ struct Routes {
         let current = try control.info(record)
         @Sendable func frame(_ event: ProgressEvent) -> ByteBuffer {
             let json = (try? APIJSON.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return ByteBuffer(string: "event: \(event.kind)\ndata: \(json)\n\n")
+            return ByteBuffer(string: "event: \(event.kind.rawValue)\ndata: \(json)\n\n")
         }
-        let first = ProgressEvent(kind: "state", step: current.step, epoch: current.epoch, trainLoss: current.trainLoss,
+        let first = ProgressEvent(kind: .state, step: current.step, epoch: current.epoch, trainLoss: current.trainLoss,
                                   state: current.state, message: "current state")
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
             try await writer.write(frame(first))

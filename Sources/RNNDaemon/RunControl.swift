@@ -45,15 +45,20 @@ final class RunControl: Sendable {
     // MARK: runs
 
     func info(_ record: RunRecord, datasets: inout [Int64: String]) throws -> RunInfo {
-        if datasets[record.datasetID] == nil { datasets[record.datasetID] = try store.dataset(id: record.datasetID)?.sha256 ?? "" }
+        if datasets[record.datasetID] == nil {
+            guard let dataset = try store.dataset(id: record.datasetID) else {
+                throw APIFailure(.internalServerError, "run \(record.id) refers to dataset \(record.datasetID), which is not in the database")
+            }
+            datasets[record.datasetID] = dataset.sha256
+        }
         let summaries = Dictionary(try store.summaries(runID: record.id).map { ($0.name, $0) }) { a, _ in a }
         let live = record.state == .running ? hub.progress(runID: record.id) : nil
-        let config = (try? APIJSON.decoder.decode([String: APIValue].self, from: Data(record.config.utf8))) ?? [:]
+        let config = try Self.config(of: record)
         let maxSteps: Int = if case .int(let v)? = config["max_steps"] { v } else { 0 }
         let step = live?.step ?? summaries[MetricName.trainLoss]?.latestStep ?? 0
         var eta: Double?
         if let rate = live?.stepsPerSecond, rate > 0, maxSteps > step { eta = Double(maxSteps - step) / rate }
-        return RunInfo(id: record.id, name: record.name, state: record.state.rawValue, priority: record.priority,
+        return RunInfo(id: record.id, name: record.name, state: record.state, priority: record.priority,
                        submittedAt: record.submittedAt, startedAt: record.startedAt, finishedAt: record.finishedAt,
                        submittedBy: record.submittedBy, workers: record.workers, seed: record.seed, dataset: datasets[record.datasetID]!,
                        restarts: record.restarts, failure: record.failure, parentRunId: record.parentRunID,
@@ -62,6 +67,15 @@ final class RunControl: Sendable {
                        trainLoss: live?.trainLoss ?? summaries[MetricName.trainLoss]?.latestValue,
                        valLoss: summaries[MetricName.valLoss]?.latestValue, bestValLoss: summaries[MetricName.valLoss]?.bestValue,
                        tokensPerSecond: live?.tokensPerSecond, etaSeconds: eta)
+    }
+
+    /// The stored configuration; one that does not decode is an error naming the run, never an empty one.
+    static func config(of record: RunRecord) throws -> [String: APIValue] {
+        do {
+            return try APIJSON.decoder.decode([String: APIValue].self, from: Data(record.config.utf8))
+        } catch {
+            throw APIFailure(.internalServerError, "the stored configuration of run \(record.id) cannot be read: \(error)")
+        }
     }
 
     func info(_ record: RunRecord) throws -> RunInfo {
@@ -76,7 +90,7 @@ final class RunControl: Sendable {
 
     func detail(_ id: Int64) throws -> RunDetail {
         let record = try record(id)
-        let config = (try? APIJSON.decoder.decode([String: APIValue].self, from: Data(record.config.utf8))) ?? [:]
+        let config = try Self.config(of: record)
         return RunDetail(run: try info(record), config: config,
                          metrics: try store.summaries(runID: id).map(Self.summary),
                          checkpoints: try store.checkpoints(runID: id).map(Self.checkpoint),
@@ -87,7 +101,7 @@ final class RunControl: Sendable {
         MetricSummaryInfo(name: s.name, latestStep: s.latestStep, latestValue: s.latestValue, bestStep: s.bestStep, bestValue: s.bestValue, count: s.count)
     }
     static func checkpoint(_ c: CheckpointRow) -> CheckpointInfo {
-        CheckpointInfo(step: c.step, size: c.size, sha256: c.sha256, valLoss: c.valLoss, kind: c.kind.rawValue, createdAt: c.createdAt)
+        CheckpointInfo(step: c.step, size: c.size, sha256: c.sha256, valLoss: c.valLoss, kind: c.kind, createdAt: c.createdAt)
     }
     static func event(_ e: EventRow) -> EventInfo { EventInfo(id: e.id, at: e.at, kind: e.kind, message: e.message, uid: e.uid, step: e.step) }
 
@@ -116,7 +130,7 @@ final class RunControl: Sendable {
         let config = try RunConfig(submitted)
         let bytes = try datasetBytes(dataset)
         try await offload { [settings] in
-            let data = try DatasetLoader.load(kind: DatasetKind(rawValue: dataset.kind)!, bytes: bytes, name: dataset.name, config: config)
+            let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
             try MemoryEstimate(config: config, data: data).check(budgetMB: settings.memoryBudgetMB)
         }
         let name = request.name ?? "\(config.cell.rawValue)-\(config.layers)x\(config.hiddenSize)-\(dataset.name)"
@@ -124,7 +138,7 @@ final class RunControl: Sendable {
             name: name, workers: config.workers, seed: Int64(config.seed), datasetID: dataset.id,
             config: String(decoding: config.json, as: UTF8.self), hyperparameters: Self.hyperparameters(config),
             tags: request.tags ?? [], priority: request.priority ?? 0, submittedBy: uid))
-        for notice in notices { try store.addEvent(runID: run.id, kind: "notice", message: notice, uid: uid) }
+        for notice in notices { try store.addEvent(runID: run.id, kind: .notice, message: notice, uid: uid) }
         scheduler.schedule()
         return try info(run)
     }
@@ -167,14 +181,16 @@ final class RunControl: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let relative = RunJob.checkpointDirectory(run.id) + "/\(chosen.step).ckpt"
             let target = store.stateDirectory.appendingPathComponent(relative)
-            try? FileManager.default.removeItem(at: target)
+            if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.copyItem(at: store.stateDirectory.appendingPathComponent(chosen.path), to: target)
-            _ = try store.addCheckpoint(runID: run.id, step: chosen.step, path: relative, absolutePath: target.path, size: chosen.size,
-                                        sha256: chosen.sha256, valLoss: chosen.valLoss, kind: chosen.kind)
-            try store.addEvent(runID: run.id, kind: "forked", message: "forked from run \(parentID) at step \(chosen.step)" +
+            let copy = try store.addCheckpoint(runID: run.id, step: chosen.step, path: relative, size: chosen.size, valLoss: chosen.valLoss, kind: chosen.kind)
+            guard copy.sha256 == chosen.sha256 else { throw DaemonError(.io, "the copy's SHA-256 differs from the original's") }
+            try store.addEvent(runID: run.id, kind: .forked, message: "forked from run \(parentID) at step \(chosen.step)" +
                                (overrides.isEmpty ? "" : " with " + overrides.keys.sorted().map { "\($0)=\(overrides[$0]!)" }.joined(separator: ", ")), uid: uid)
         } catch {
-            _ = try? store.deleteRun(id: run.id)
+            do { try store.deleteRun(id: run.id) } catch {
+                scheduler.logger.error("cannot remove the half-made fork \(run.id): \(error)")
+            }
             throw APIFailure(.internalServerError, "cannot copy the checkpoint of step \(chosen.step): \(error)")
         }
         scheduler.schedule()
@@ -208,49 +224,64 @@ final class RunControl: Sendable {
 
     // MARK: state changes
 
+    static func by(_ uid: Int?) -> String { uid.map { " by uid \($0)" } ?? "" }
+
+    /// Cancels a queued, paused or interrupted run at once; a running one at its next step boundary (the
+    /// request is recorded, so it holds even if rnnd stops before the boundary).
     func cancel(_ id: Int64, uid: Int?) throws -> RunInfo {
-        let run = try record(id)
-        switch run.state {
-        case .running:
-            try store.addEvent(runID: id, kind: "cancel_requested", message: "cancel requested" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
-            scheduler.job(id)?.requestStop(.cancel(uid: uid))
-        case .queued, .paused, .interrupted:
-            try store.setState(runID: id, to: .cancelled, cause: "cancelled" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
-            hub.publish(runID: id, ProgressEvent(kind: "state", state: RunState.cancelled.rawValue, message: "cancelled"))
-        case .completed, .failed, .cancelled:
-            throw APIFailure.conflict("run \(id) is already \(run.state.rawValue)")
+        // The run may move between the two writes (a running run that pauses, a queued one that starts):
+        // then the other write applies on the next round.
+        for _ in 0..<8 {
+            switch try store.transition(runID: id, to: .cancelled, from: [.queued, .paused, .interrupted], cause: "cancelled" + Self.by(uid), uid: uid) {
+            case .moved:
+                hub.publish(runID: id, ProgressEvent(kind: .state, state: .cancelled, message: "cancelled"))
+                return try info(try record(id))
+            case .refused(.running):
+                // Recorded only if the run is still running in that transaction.
+                guard try store.requestCancel(runID: id, message: "cancel requested" + Self.by(uid), uid: uid) == .running else { continue }
+                scheduler.job(id)?.requestStop(.cancel(uid: uid))
+                return try info(try record(id))
+            case .refused(let state):
+                throw APIFailure.conflict("run \(id) is already \(state)")
+            }
         }
-        return try info(try record(id))
+        throw APIFailure.conflict("run \(id) kept changing state; ask again")
     }
 
+    /// Pauses a queued or interrupted run at once; a running one at its next step boundary, with a checkpoint.
     func pause(_ id: Int64, uid: Int?) throws -> RunInfo {
-        let run = try record(id)
-        switch run.state {
-        case .running:
+        switch try store.transition(runID: id, to: .paused, from: [.queued, .interrupted], cause: "paused" + Self.by(uid), uid: uid) {
+        case .moved:
+            hub.publish(runID: id, ProgressEvent(kind: .state, state: .paused, message: "paused"))
+        case .refused(.running):
             scheduler.job(id)?.requestStop(.pause(uid: uid))
-        case .queued, .interrupted:
-            try store.setState(runID: id, to: .paused, cause: "paused" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
-            hub.publish(runID: id, ProgressEvent(kind: "state", state: RunState.paused.rawValue, message: "paused"))
-        default:
-            throw APIFailure.conflict("run \(id) is \(run.state.rawValue); only queued or running runs can be paused")
+        case .refused(let state):
+            throw APIFailure.conflict("run \(id) is \(state); only queued or running runs can be paused")
         }
         return try info(try record(id))
     }
 
+    /// Requeues a paused run; it continues from its last checkpoint.
     func resume(_ id: Int64, uid: Int?) throws -> RunInfo {
-        let run = try record(id)
-        guard run.state == .paused else { throw APIFailure.conflict("run \(id) is \(run.state.rawValue), not paused") }
-        try store.setState(runID: id, to: .queued, cause: "resume asked" + (uid.map { " by uid \($0)" } ?? "") + "; continues from its last checkpoint", uid: uid)
-        hub.publish(runID: id, ProgressEvent(kind: "state", state: RunState.queued.rawValue, message: "queued"))
+        let cause = "resume asked" + Self.by(uid) + "; continues from its last checkpoint"
+        guard case .moved = try store.transition(runID: id, to: .queued, from: [.paused], cause: cause, uid: uid) else {
+            throw APIFailure.conflict("run \(id) is \(try record(id).state), not paused")
+        }
+        hub.publish(runID: id, ProgressEvent(kind: .state, state: .queued, message: "queued"))
         scheduler.schedule()
         return try info(try record(id))
     }
 
+    /// Deletes a run that is not running (checked in the deleting transaction), then its checkpoint folder.
     func delete(_ id: Int64) throws {
-        let run = try record(id)
-        guard run.state != .running else { throw APIFailure.conflict("run \(id) is running; cancel it first") }
         try store.deleteRun(id: id)
-        try? FileManager.default.removeItem(at: store.stateDirectory.appendingPathComponent(RunJob.checkpointDirectory(id)))
+        let folder = store.stateDirectory.appendingPathComponent(RunJob.checkpointDirectory(id))
+        do {
+            if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
+        } catch {
+            // The rows are gone; what is left is only disk space, which the log names.
+            scheduler.logger.warning("cannot remove \(folder.path) of deleted run \(id): \(error)")
+        }
     }
 }
 

@@ -40,25 +40,29 @@ final class Scheduler: Service, Sendable {
         await stopAll()
     }
 
-    /// Runs left `running` by a crash resume from their last checkpoint (counted against max_restarts);
-    /// runs `interrupted` by a shutdown resume too; a run whose cancel was asked before the crash stays cancelled.
+    /// Runs left `running` by a crash are interrupted (the crash is recorded), then resume from their last
+    /// checkpoint (counted against max_restarts); runs `interrupted` by a shutdown resume too; a run whose
+    /// cancel was asked before the crash is cancelled.
     func recover() throws {
         for run in try store.runs(in: .running) {
             let events = try store.events(runID: run.id)
-            let lastStart = events.lastIndex { $0.kind == RunState.running.rawValue } ?? -1
-            if let cancel = events[(lastStart + 1)...].first(where: { $0.kind == "cancel_requested" }) {
-                try store.setState(runID: run.id, to: .cancelled, cause: "cancelled (asked before rnnd stopped unexpectedly)", uid: cancel.uid)
+            let lastStart = events.lastIndex { $0.kind == .running } ?? -1
+            let cancel = events[(lastStart + 1)...].first { $0.kind == .cancelRequested }
+            if let cancel {
+                try store.transition(runID: run.id, to: .cancelled, from: [.running], cause: "cancelled (asked before rnnd stopped unexpectedly)", uid: cancel.uid)
             } else if run.restarts >= settings.maxRestarts {
-                try store.setState(runID: run.id, to: .failed, cause: "rnnd stopped unexpectedly during this run \(run.restarts + 1) times (max_restarts \(settings.maxRestarts))",
-                                   failure: "too many restarts")
+                try store.transition(runID: run.id, to: .failed, from: [.running],
+                                     cause: "rnnd stopped unexpectedly during this run \(run.restarts + 1) times (max_restarts \(settings.maxRestarts))",
+                                     failure: "too many restarts")
             } else {
-                try store.setState(runID: run.id, to: .queued, cause: "requeued after rnnd stopped unexpectedly; resumes from its last checkpoint",
-                                   countsRestart: true)
+                try store.transition(runID: run.id, to: .interrupted, from: [.running], cause: "rnnd stopped unexpectedly during this run",
+                                     countsRestart: true)
+                try store.transition(runID: run.id, to: .queued, from: [.interrupted], cause: "requeued after rnnd stopped unexpectedly; resumes from its last checkpoint")
                 logger.notice("requeued after an unclean stop", metadata: ["run.id": "\(run.id)"])
             }
         }
         for run in try store.runs(in: .interrupted) {
-            try store.setState(runID: run.id, to: .queued, cause: "requeued at start; resumes from its last checkpoint")
+            try store.transition(runID: run.id, to: .queued, from: [.interrupted], cause: "requeued at start; resumes from its last checkpoint")
         }
     }
 
@@ -70,7 +74,8 @@ final class Scheduler: Service, Sendable {
                 guard !s.stopping else { return [] }
                 var started: [RunJob] = []
                 for run in queued where s.jobs.count < settings.concurrentRuns && s.jobs[run.id] == nil {
-                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger)
+                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger,
+                                     faultWindow: settings.faultWindowSeconds)
                     s.jobs[run.id] = job
                     started.append(job)
                 }
@@ -100,8 +105,13 @@ final class Scheduler: Service, Sendable {
 
     func reportStatus() {
         let running = runningCount
-        let queued = (try? store.runCounts()[.queued]) ?? 0
-        notifier.status("\(running) running, \(queued) queued")
+        do {
+            let queued = try store.runCounts()[.queued] ?? 0
+            notifier.status("\(running) running, \(queued) queued")
+        } catch {
+            logger.error("cannot count the queued runs: \(error)")
+            notifier.status("\(running) running")
+        }
     }
 
     /// Asks every run to stop at its next step boundary (writing a checkpoint) and waits for them all.

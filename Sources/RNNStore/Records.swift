@@ -1,14 +1,10 @@
-/// The states of a run: `queued → running → completed | failed | cancelled`, `running → interrupted →
-/// queued`, `running ⇄ paused`.
-public enum RunState: String, Sendable, Codable, CaseIterable {
-    case queued, running, paused, interrupted, completed, failed, cancelled
-}
+import RNNAPI
 
 public struct DatasetRecord: Sendable, Equatable {
     public var id: Int64
     public var sha256: String
     public var name: String
-    public var kind: String
+    public var kind: DatasetKind
     public var size: Int64
     /// Relative to the state directory.
     public var path: String
@@ -108,7 +104,6 @@ public struct SeriesPoint: Sendable, Equatable {
 }
 
 public struct CheckpointRow: Sendable, Equatable {
-    public enum Kind: String, Sendable { case periodic, best, final }
     public var id: Int64
     public var runID: Int64
     public var step: Int
@@ -117,7 +112,7 @@ public struct CheckpointRow: Sendable, Equatable {
     public var size: Int64
     public var sha256: String
     public var valLoss: Double?
-    public var kind: Kind
+    public var kind: CheckpointKind
     public var createdAt: Double
 }
 
@@ -125,7 +120,7 @@ public struct EventRow: Sendable, Equatable {
     public var id: Int64
     public var runID: Int64
     public var at: Double
-    public var kind: String
+    public var kind: EventKind
     public var message: String
     public var uid: Int?
     public var step: Int?

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RNNAPI
 
 /// The run filter language, parsed into parameterised SQL (values are never spliced into the SQL text).
 ///

@@ -37,12 +37,12 @@ public final class Store: Sendable {
     // MARK: datasets
 
     /// Records a dataset, or returns the existing row with the same content hash.
-    public func addDataset(sha256: String, name: String, kind: String, size: Int64, path: String) throws -> DatasetRecord {
+    public func addDataset(sha256: String, name: String, kind: DatasetKind, size: Int64, path: String) throws -> DatasetRecord {
         try wrap("recording dataset \(name)") {
             try pool.write { db in
                 if let existing = try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) { return existing }
                 try db.execute(sql: "INSERT INTO dataset (sha256, name, kind, size, path, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [sha256, name, kind, size, path, Store.now()])
+                               arguments: [sha256, name, kind.rawValue, size, path, Store.now()])
                 return try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [db.lastInsertedRowID])!
             }
         }
@@ -57,9 +57,13 @@ public final class Store: Sendable {
     }
 
     private func datasetRow(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> DatasetRecord? {
-        try Row.fetchOne(db, sql: sql, arguments: arguments).map {
-            DatasetRecord(id: $0["id"], sha256: $0["sha256"], name: $0["name"], kind: $0["kind"], size: $0["size"],
-                          path: $0["path"], createdAt: $0["created_at"])
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map { row in
+            let id: Int64 = row["id"], kind: String = row["kind"]
+            guard let datasetKind = DatasetKind(rawValue: kind) else {
+                throw StoreError(.invalidRow, "dataset \(id) has the unknown kind \"\(kind)\" in the database")
+            }
+            return DatasetRecord(id: id, sha256: row["sha256"], name: row["name"], kind: datasetKind, size: row["size"],
+                                 path: row["path"], createdAt: row["created_at"])
         }
     }
 
@@ -89,7 +93,7 @@ public final class Store: Sendable {
                 for tag in Set(run.tags) {
                     try db.execute(sql: "INSERT INTO run_tag (run_id, tag) VALUES (?, ?)", arguments: [id, tag])
                 }
-                try insertEvent(db, runID: id, kind: "submitted", message: "submitted", uid: run.submittedBy, step: nil)
+                try insertEvent(db, runID: id, kind: .submitted, message: "submitted", uid: run.submittedBy, step: nil)
                 return try runRecord(db, id: id)!
             }
         }
@@ -102,7 +106,7 @@ public final class Store: Sendable {
     func runRecord(_ db: Database, id: Int64) throws -> RunRecord? {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(Store.runColumns) FROM run WHERE id = ?", arguments: [id]) else { return nil }
         let tags = try String.fetchAll(db, sql: "SELECT tag FROM run_tag WHERE run_id = ? ORDER BY tag", arguments: [id])
-        return Store.runRecord(row, tags: tags)
+        return try Store.runRecord(row, tags: tags)
     }
 
     /// The run columns in the order `runRecord(_:tags:)` reads them by index (GRDB's lookup by name folds
@@ -112,33 +116,60 @@ public final class Store: Sendable {
         run.workers, run.seed, run.dataset_id, run.restarts, run.failure, run.parent_run_id, run.parent_checkpoint_step, run.config
         """
 
-    static func runRecord(_ row: Row, tags: [String]) -> RunRecord {
-        RunRecord(id: row[0], name: row[1], state: RunState(rawValue: row[2]) ?? .failed, priority: row[3], submittedAt: row[4],
-                  startedAt: row[5], finishedAt: row[6], submittedBy: row[7], workers: row[8], seed: row[9], datasetID: row[10],
-                  restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], tags: tags)
+    static func runRecord(_ row: Row, tags: [String]) throws -> RunRecord {
+        let id: Int64 = row[0]
+        let state: String = row[2]
+        guard let runState = RunState(rawValue: state) else {
+            throw StoreError(.invalidRow, "run \(id) has the unknown state \"\(state)\" in the database (rnnd knows \(RunState.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return RunRecord(id: id, name: row[1], state: runState, priority: row[3], submittedAt: row[4],
+                         startedAt: row[5], finishedAt: row[6], submittedBy: row[7], workers: row[8], seed: row[9], datasetID: row[10],
+                         restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], tags: tags)
     }
 
-    /// Moves a run to `state` and records the transition as an event with its cause (and the uid that
-    /// asked). Start and finish times are set on entering running and a final state; `countsRestart`
-    /// adds one to the run's restart count (a requeue after rnnd stopped unexpectedly).
-    public func setState(runID: Int64, to state: RunState, cause: String, uid: Int? = nil, failure: String? = nil,
-                         countsRestart: Bool = false) throws {
-        try wrap("changing the state of run \(runID)") {
+    /// What a state change did.
+    public enum Transition: Sendable, Equatable {
+        /// The run left `from` for the target state; the event row is written.
+        case moved(from: RunState)
+        /// The run is in `current`, from which the machine does not allow the target (or the caller's narrower
+        /// set of sources excludes it): nothing changed.
+        case refused(current: RunState)
+
+        public var moved: Bool { if case .moved = self { true } else { false } }
+    }
+
+    /// Moves a run to `target` only if its current state is one of `RunState.sources(of: target)` (narrowed
+    /// to `from` when given), with its event row (cause, uid) in the same transaction: one conditional
+    /// UPDATE, so two callers racing for the same run cannot both win. Start and finish times are set on
+    /// entering running and a final state; `failure` replaces the run's failure reason (nil clears it);
+    /// `countsRestart` adds one to the restart count. Throws `.notFound` for a missing run.
+    @discardableResult
+    public func transition(runID: Int64, to target: RunState, from narrowed: Set<RunState>? = nil, cause: String, uid: Int? = nil,
+                           failure: String? = nil, countsRestart: Bool = false) throws -> Transition {
+        try wrap("changing the state of run \(runID) to \(target)") {
             try pool.write { db in
-                guard try runRecord(db, id: runID) != nil else { throw StoreError(.notFound, "no run \(runID)") }
+                guard let current = try runRecord(db, id: runID)?.state else { throw StoreError(.notFound, "no run \(runID)") }
+                let sources = RunState.sources(of: target).intersection(narrowed ?? Set(RunState.allCases))
+                guard sources.contains(current) else { return .refused(current: current) }
                 let now = Store.now()
-                var sets = ["state = ?"]
-                var arguments: [DatabaseValueConvertible?] = [state.rawValue]
-                switch state {
+                var sets = ["state = ?", "failure = ?"]
+                var arguments: [DatabaseValueConvertible?] = [target.rawValue, failure]
+                switch target {
                 case .running: sets.append("started_at = COALESCE(started_at, ?)"); arguments.append(now)
                 case .completed, .failed, .cancelled: sets.append("finished_at = ?"); arguments.append(now)
                 default: break
                 }
                 if countsRestart { sets.append("restarts = restarts + 1") }
-                if let failure { sets.append("failure = ?"); arguments.append(failure) }
                 arguments.append(runID)
-                try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ?", arguments: StatementArguments(arguments))
-                try insertEvent(db, runID: runID, kind: state.rawValue, message: cause, uid: uid, step: nil)
+                let placeholders = Array(repeating: "?", count: sources.count).joined(separator: ", ")
+                arguments += sources.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue)
+                try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ? AND state IN (\(placeholders))",
+                               arguments: StatementArguments(arguments))
+                // The write lock is held from the read above, so the row cannot have changed in between;
+                // the condition in the UPDATE states the rule where the row is written.
+                guard db.changesCount == 1 else { return .refused(current: current) }
+                try insertEvent(db, runID: runID, kind: EventKind(entering: target), message: cause, uid: uid, step: nil)
+                return .moved(from: current)
             }
         }
     }
@@ -162,7 +193,9 @@ public final class Store: Sendable {
     public func deleteRun(id: Int64) throws -> [String] {
         let paths = try wrap("deleting run \(id)") {
             try pool.write { db in
-                guard try runRecord(db, id: id) != nil else { throw StoreError(.notFound, "no run \(id)") }
+                guard let state = try runRecord(db, id: id)?.state else { throw StoreError(.notFound, "no run \(id)") }
+                // Checked in the deleting transaction: a run that started meanwhile is never deleted under its trainer.
+                guard state != .running else { throw StoreError(.conflict, "run \(id) is running; cancel it first") }
                 let paths = try String.fetchAll(db, sql: "SELECT path FROM checkpoint WHERE run_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
                 return paths
@@ -174,21 +207,40 @@ public final class Store: Sendable {
 
     // MARK: events
 
-    public func addEvent(runID: Int64, kind: String, message: String, uid: Int? = nil, step: Int? = nil) throws {
+    /// Records an event that changes no state. `kind` must not be a state kind: transitions go through
+    /// `transition(runID:to:…)`.
+    public func addEvent(runID: Int64, kind: EventKind, message: String, uid: Int? = nil, step: Int? = nil) throws {
+        precondition(kind.enteredState == nil, "state events are written by transition(runID:to:)")
         try wrap("recording an event of run \(runID)") {
             try pool.write { db in try insertEvent(db, runID: runID, kind: kind, message: message, uid: uid, step: step) }
         }
     }
 
-    func insertEvent(_ db: Database, runID: Int64, kind: String, message: String, uid: Int?, step: Int?) throws {
+    /// Records a cancel request for a running run, in one transaction with the check that it is running.
+    /// Returns the run's state: the request is recorded only when that is `running`.
+    public func requestCancel(runID: Int64, message: String, uid: Int?) throws -> RunState {
+        try wrap("recording a cancel request for run \(runID)") {
+            try pool.write { db in
+                guard let state = try runRecord(db, id: runID)?.state else { throw StoreError(.notFound, "no run \(runID)") }
+                if state == .running { try insertEvent(db, runID: runID, kind: .cancelRequested, message: message, uid: uid, step: nil) }
+                return state
+            }
+        }
+    }
+
+    func insertEvent(_ db: Database, runID: Int64, kind: EventKind, message: String, uid: Int?, step: Int?) throws {
         try db.execute(sql: "INSERT INTO event (run_id, at, kind, message, uid, step) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [runID, Store.now(), kind, message, uid, step])
+                       arguments: [runID, Store.now(), kind.rawValue, message, uid, step])
     }
 
     public func events(runID: Int64) throws -> [EventRow] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE run_id = ? ORDER BY id", arguments: [runID]).map {
-                EventRow(id: $0["id"], runID: $0["run_id"], at: $0["at"], kind: $0["kind"], message: $0["message"], uid: $0["uid"], step: $0["step"])
+            try Row.fetchAll(db, sql: "SELECT * FROM event WHERE run_id = ? ORDER BY id", arguments: [runID]).map { row in
+                let id: Int64 = row["id"], kind: String = row["kind"]
+                guard let eventKind = EventKind(rawValue: kind) else {
+                    throw StoreError(.invalidRow, "event \(id) of run \(runID) has the unknown kind \"\(kind)\" in the database")
+                }
+                return EventRow(id: id, runID: row["run_id"], at: row["at"], kind: eventKind, message: row["message"], uid: row["uid"], step: row["step"])
             }
         }
     }
@@ -196,16 +248,18 @@ public final class Store: Sendable {
     // MARK: checkpoints
 
     /// Records a checkpoint whose file is already complete on disk (written atomically and fsynced by the
-    /// trainer). The row is committed only after the file is found with the given size and SHA-256, so a
-    /// row never points to a missing, partial or mismatched file.
-    public func addCheckpoint(runID: Int64, step: Int, path: String, absolutePath: String, size: Int64, sha256: String,
-                              valLoss: Double?, kind: CheckpointRow.Kind) throws -> CheckpointRow {
+    /// trainer). The row is committed only after the file is found with the size the writer reported; its
+    /// SHA-256 is computed here, once, from the file, so a row never points to a missing, partial or
+    /// mismatched file. `path` is relative to the state directory.
+    public func addCheckpoint(runID: Int64, step: Int, path: String, size: Int64, valLoss: Double?, kind: CheckpointKind) throws -> CheckpointRow {
+        let absolutePath = stateDirectory.appendingPathComponent(path).path
         let attributes = try? FileManager.default.attributesOfItem(atPath: absolutePath)
         guard let actual = (attributes?[.size] as? NSNumber)?.int64Value, actual == size else {
             throw StoreError(.conflict, "checkpoint file \(absolutePath) is missing or not \(size) bytes; not recorded")
         }
-        guard try SHA256.hex(ofFile: absolutePath) == sha256 else {
-            throw StoreError(.conflict, "checkpoint file \(absolutePath) does not have SHA-256 \(sha256); not recorded")
+        let sha256: String
+        do { sha256 = try SHA256Hex.hex(ofFile: absolutePath) } catch {
+            throw StoreError(.conflict, "checkpoint file \(absolutePath) cannot be read: \(error); not recorded")
         }
         return try wrap("recording checkpoint \(step) of run \(runID)") {
             try pool.write { db in
@@ -214,7 +268,7 @@ public final class Store: Sendable {
                     ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, size = excluded.size, sha256 = excluded.sha256,
                         val_loss = COALESCE(excluded.val_loss, val_loss), kind = excluded.kind, created_at = excluded.created_at
                     """, arguments: [runID, step, path, size, sha256, valLoss, kind.rawValue, Store.now()])
-                try insertEvent(db, runID: runID, kind: "checkpoint", message: "\(kind.rawValue) checkpoint written", uid: nil, step: step)
+                try insertEvent(db, runID: runID, kind: .checkpoint, message: "\(kind.rawValue) checkpoint written", uid: nil, step: step)
                 return try checkpointRows(db, runID: runID).first { $0.step == step }!
             }
         }
@@ -225,9 +279,13 @@ public final class Store: Sendable {
     }
 
     func checkpointRows(_ db: Database, runID: Int64) throws -> [CheckpointRow] {
-        try Row.fetchAll(db, sql: "SELECT * FROM checkpoint WHERE run_id = ? ORDER BY step", arguments: [runID]).map {
-            CheckpointRow(id: $0["id"], runID: $0["run_id"], step: $0["step"], path: $0["path"], size: $0["size"], sha256: $0["sha256"],
-                          valLoss: $0["val_loss"], kind: CheckpointRow.Kind(rawValue: $0["kind"]) ?? .periodic, createdAt: $0["created_at"])
+        try Row.fetchAll(db, sql: "SELECT * FROM checkpoint WHERE run_id = ? ORDER BY step", arguments: [runID]).map { row in
+            let id: Int64 = row["id"], kind: String = row["kind"]
+            guard let checkpointKind = CheckpointKind(rawValue: kind) else {
+                throw StoreError(.invalidRow, "checkpoint \(id) of run \(runID) has the unknown kind \"\(kind)\" in the database")
+            }
+            return CheckpointRow(id: id, runID: row["run_id"], step: row["step"], path: row["path"], size: row["size"], sha256: row["sha256"],
+                                 valLoss: row["val_loss"], kind: checkpointKind, createdAt: row["created_at"])
         }
     }
 
@@ -254,7 +312,11 @@ public final class Store: Sendable {
         try pool.read { db in
             var counts: [RunState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM run GROUP BY state") {
-                if let state = RunState(rawValue: row[0]) { counts[state] = row[1] }
+                let name: String = row[0]
+                guard let state = RunState(rawValue: name) else {
+                    throw StoreError(.invalidRow, "\(row[1] as Int) run(s) have the unknown state \"\(name)\" in the database")
+                }
+                counts[state] = row[1]
             }
             return counts
         }

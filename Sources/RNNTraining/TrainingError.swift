@@ -2,7 +2,7 @@
 /// diverged. `message` says what is wrong and where (key, file, line, byte offset) and what to do.
 public struct TrainingError: Error, Equatable, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: Hashable, Sendable { case invalidConfig, invalidData, invalidCheckpoint, diverged, io }
+        private enum Value: Hashable, Sendable { case invalidConfig, invalidData, invalidCheckpoint, diverged, io, storage }
         private let value: Value
         /// A configuration key is unknown, of the wrong type, out of range or inconsistent.
         public static let invalidConfig = Code(value: .invalidConfig)
@@ -14,6 +14,9 @@ public struct TrainingError: Error, Equatable, CustomStringConvertible, Sendable
         public static let diverged = Code(value: .diverged)
         /// A file could not be read or written.
         public static let io = Code(value: .io)
+        /// A checkpoint could not be written where the run keeps them (a full disk, a read-only or failing file
+        /// system): the run can continue from its last checkpoint once the cause is fixed.
+        public static let storage = Code(value: .storage)
         public var description: String { "\(value)" }
     }
 

@@ -42,11 +42,11 @@ struct APIBenchmark: AsyncParsableCommand {
         let text = directory.appendingPathComponent("corpus.txt")
         let licences = ["GPL-2", "LGPL-2.1", "GPL-3"].compactMap { try? String(contentsOfFile: "/usr/share/common-licenses/\($0)", encoding: .utf8) }
         try Data(licences.joined().utf8).write(to: text)
-        let dataset = try await client.uploadDataset(file: text.path, name: "corpus.txt", kind: "text")
+        let dataset = try await client.uploadDataset(file: text.path, name: "corpus.txt", kind: .text)
         // Something to show in the run list and its detail while measuring.
         let first = try await client.submit(SubmitRequest(name: "warm-up", dataset: dataset.sha256, config: [
             "hidden_size": .int(32), "layers": .int(1), "max_steps": .int(20), "val_fraction": .double(0.05)]))
-        while try await client.run(first.id).run.state != "completed" { try await Task.sleep(for: .milliseconds(50)) }
+        while try await client.run(first.id).run.state != .completed { try await Task.sleep(for: .milliseconds(50)) }
 
         let idle = try await measure(client, runID: first.id)
         let cores = ProcessInfo.processInfo.activeProcessorCount

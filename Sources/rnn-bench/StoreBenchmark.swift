@@ -35,7 +35,7 @@ struct StoreBenchmark: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try Store(path: directory.appendingPathComponent("rnnd.sqlite").path)
-        let dataset = try store.addDataset(sha256: String(repeating: "0", count: 64), name: "bench", kind: "text", size: 0, path: "datasets/0")
+        let dataset = try store.addDataset(sha256: String(repeating: "0", count: 64), name: "bench", kind: .text, size: 0, path: "datasets/0")
         func newRun(_ i: Int) throws -> Int64 {
             try store.createRun(NewRun(name: "run-\(i)", workers: 2, seed: Int64(i), datasetID: dataset.id, config: "{}",
                                        hyperparameters: ["hidden_size": .number(Double(64 << (i % 4))), "cell": .text("lstm")])).id

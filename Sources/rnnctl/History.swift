@@ -36,12 +36,12 @@ struct Show: AsyncParsableCommand {
         if !d.checkpoints.isEmpty {
             print("\ncheckpoints")
             print(Table(columns: ["  step", "kind", "val_loss", "size", "written"], rows: d.checkpoints.map {
-                ["  " + String($0.step), $0.kind, Format.number($0.valLoss), "\($0.size >> 10) KiB", Format.time($0.createdAt)]
+                ["  " + String($0.step), $0.kind.rawValue, Format.number($0.valLoss), "\($0.size >> 10) KiB", Format.time($0.createdAt)]
             }).render(header: true))
         }
         print("\nevents")
         print(Table(columns: ["  at", "kind", "step", "message"], rows: d.events.map {
-            ["  " + Format.time($0.at), $0.kind, $0.step.map(String.init) ?? "", $0.message + ($0.uid.map { " (uid \($0))" } ?? "")]
+            ["  " + Format.time($0.at), $0.kind.rawValue, $0.step.map(String.init) ?? "", $0.message + ($0.uid.map { " (uid \($0))" } ?? "")]
         }).render(header: true))
     }
 }

@@ -16,18 +16,19 @@ enum Terminal {
 
     static func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
-    static func state(_ state: String) -> String {
+    static func state(_ state: RunState) -> String {
         switch state {
-        case "running": paint(state, "32")
-        case "completed": paint(state, "36")
-        case "failed": paint(state, "31")
-        case "cancelled", "interrupted": paint(state, "33")
-        default: state
+        case .running: paint(state.rawValue, "32")
+        case .completed: paint(state.rawValue, "36")
+        case .failed: paint(state.rawValue, "31")
+        case .cancelled, .interrupted: paint(state.rawValue, "33")
+        case .queued, .paused: state.rawValue
         }
     }
 
     static func printJSON(_ value: some Encodable) throws {
-        let encoder = APIJSON.encoder
+        // A copy: the shared encoder's formatting stays as every other caller expects it.
+        let encoder = APIJSON.makeEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }

@@ -47,15 +47,15 @@ struct Submit: AsyncParsableCommand {
         }
     }
 
-    static func kind(of file: String, given: String?) throws -> String {
+    static func kind(of file: String, given: String?) throws -> DatasetKind {
         if let given {
-            guard ["text", "csv", "jsonl"].contains(given) else { throw CLIError.usage("--kind must be text, csv or jsonl") }
-            return given
+            guard let kind = DatasetKind(rawValue: given) else { throw CLIError.usage("--kind must be text, csv or jsonl") }
+            return kind
         }
         switch (file as NSString).pathExtension.lowercased() {
-        case "csv": return "csv"
-        case "jsonl", "ndjson": return "jsonl"
-        default: return "text"
+        case "csv": return .csv
+        case "jsonl", "ndjson": return .jsonl
+        default: return .text
         }
     }
 
@@ -63,7 +63,7 @@ struct Submit: AsyncParsableCommand {
     static func upload(_ client: RNNClient, file: String, kind given: String?, quiet: Bool) async throws -> DatasetInfo {
         let kind = try kind(of: file, given: given)
         guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError.usage("cannot read \(file)") }
-        guard let sha = try? SHA256.hex(ofFile: file) else { throw CLIError.usage("cannot read \(file)") }
+        guard let sha = try? SHA256Hex.hex(ofFile: file) else { throw CLIError.usage("cannot read \(file)") }
         if let existing = try await client.dataset(sha256: sha) {
             if !quiet { printError("dataset \(file) already uploaded (\(sha.prefix(12)))") }
             return existing

@@ -27,41 +27,41 @@ struct Watch: AsyncParsableCommand {
         let detail = try await client.run(id)
         let maxSteps = detail.run.maxSteps
         var line = ProgressLine(maxSteps: maxSteps)
-        var final: String?
+        var final: RunState?
         var lastMessage = ""
         for try await event in try await client.stream(id) {
             switch event.kind {
-            case "step":
+            case .step:
                 line.step(event)
                 if Terminal.isTTY { printErrorInline("\r" + line.render() + "\u{1B}[K") }
-            case "validation":
+            case .validation:
                 line.validation(event)
                 if !Terminal.isTTY {
                     let metrics = (event.metrics ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \(Format.number($0.value))" }
                     print("step \(event.step ?? 0): train_loss \(Format.number(line.lastLoss)) \(metrics.joined(separator: " "))")
                     fflush(nil)  // every open stream: a line as it happens, also into a pipe (`rnnctl watch 3 | tee log`)
                 }
-            case "state":
+            case .state:
                 lastMessage = event.message ?? ""
                 if let step = event.step, step > 0 { line.current = step }
-                if let state = event.state, RunInfo.finalStates.contains(state) { final = state }
-                else if Terminal.isTTY { printErrorInline("\r" + line.render() + "  [\(event.state ?? "")]\u{1B}[K") }
-            case "rollback", "skipped":
+                if let state = event.state, state.isFinal { final = state }
+                else if Terminal.isTTY { printErrorInline("\r" + line.render() + "  [\(event.state?.rawValue ?? "")]\u{1B}[K") }
+            case .rollback, .skipped:
                 if Terminal.isTTY { printErrorInline("\n") }
-                print("step \(event.step ?? 0): \(event.message ?? event.kind)")
-            default:
+                print("step \(event.step ?? 0): \(event.message ?? event.kind.rawValue)")
+            case .checkpoint:
                 break
             }
         }
         if Terminal.isTTY { printErrorInline("\r" + line.render() + "\u{1B}[K\n") }
         switch final {
-        case "completed"?:
+        case .completed?:
             let run = try await client.run(id).run
             print("run \(id) completed at step \(run.step): train_loss \(Format.number(run.trainLoss)), best val_loss \(Format.number(run.bestValLoss)) — \(lastMessage)")
-        case "failed"?:
+        case .failed?:
             print("run \(id) failed: \(lastMessage)")
             throw ExitCode(Exit.runFailed)
-        case "cancelled"?:
+        case .cancelled?:
             print("run \(id) was cancelled: \(lastMessage)")
             throw ExitCode(Exit.runStopped)
         default:

@@ -29,20 +29,20 @@ extension EndToEnd {
         try harness.start(["--max-upload-bytes", "40000"])
         let client = harness.client
         let file = try harness.file("gpl.txt", try SystemText.license())
-        let first = try await client.uploadDataset(file: file, name: "gpl.txt", kind: "text")
-        let again = try await client.uploadDataset(file: file, name: "copy.txt", kind: "text")
-        #expect(first.sha256 == SHA256.hex(Array(try Data(contentsOf: URL(fileURLWithPath: file)))))
+        let first = try await client.uploadDataset(file: file, name: "gpl.txt", kind: .text)
+        let again = try await client.uploadDataset(file: file, name: "copy.txt", kind: .text)
+        #expect(first.sha256 == SHA256Hex.hex(Array(try Data(contentsOf: URL(fileURLWithPath: file)))))
         #expect(again == first, "the same bytes are stored once")
         #expect(try await client.dataset(sha256: first.sha256) == first)
         let stored = try FileManager.default.contentsOfDirectory(atPath: harness.stateDirectory + "/datasets")
         #expect(stored == [first.sha256])
 
         let big = try harness.file("big.txt", String(repeating: "a", count: 50_000))
-        await refused(413) { _ = try await client.uploadDataset(file: big, name: "big.txt", kind: "text") }
+        await refused(413) { _ = try await client.uploadDataset(file: big, name: "big.txt", kind: .text) }
         let binary = harness.directory.appendingPathComponent("bad.txt")
         try Data([0x61, 0xFF, 0xFE, 0x62]).write(to: binary)
-        await refused(400, field: "body") { _ = try await client.uploadDataset(file: binary.path, name: "bad.txt", kind: "text") }
-        await refused(400, field: "kind") { _ = try await client.uploadDataset(file: file, name: "x", kind: "pdf") }
+        await refused(400, field: "body") { _ = try await client.uploadDataset(file: binary.path, name: "bad.txt", kind: .text) }
+        await refused(400, field: "kind") { _ = try await client.raw("POST", "/v1/datasets?name=x&kind=pdf", json: Data("abc".utf8)) }
         let after = try FileManager.default.contentsOfDirectory(atPath: harness.stateDirectory + "/datasets")
         #expect(after == [first.sha256], "refused uploads leave nothing behind: \(after)")
     }
@@ -51,7 +51,7 @@ extension EndToEnd {
         let harness = try DaemonHarness()
         try harness.start(["--memory-budget-mb", "64"])
         let client = harness.client
-        let dataset = try await client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let dataset = try await client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
         func submit(_ config: [String: APIValue]) async throws {
             _ = try await client.submit(SubmitRequest(dataset: dataset.sha256, config: smallModel.merging(config) { $1 }.merging(["max_steps": .int(10)]) { a, _ in a }))
         }
@@ -77,50 +77,50 @@ extension EndToEnd {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         #expect(run.workers == cores)
         let detail = try await client.run(run.id)
-        #expect(detail.events.contains { $0.kind == "notice" && $0.message.contains("workers clamped from 64 to \(cores)") })
+        #expect(detail.events.contains { $0.kind == .notice && $0.message.contains("workers clamped from 64 to \(cores)") })
         #expect(detail.config["workers"] == .int(cores))
-        _ = try await harness.waitFor(run: run.id, "completed") { $0.state == "completed" }
+        _ = try await harness.waitFor(run: run.id, "completed") { $0.state == .completed }
     }
 
     @Test func queueCancelPauseResumeForkStreamAndModels() async throws {
         let harness = try DaemonHarness()
         try harness.start()
         let client = harness.client
-        let dataset = try await client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let dataset = try await client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
         let long = smallModel.merging(["max_steps": .int(100_000)]) { $1 }
 
         // One run at a time (the default): the second waits, and its cancel takes effect at once.
         let first = try await client.submit(SubmitRequest(name: "first", dataset: dataset.sha256, config: long))
         let second = try await client.submit(SubmitRequest(name: "second", dataset: dataset.sha256, config: long, priority: 5))
-        _ = try await harness.waitFor(run: first.id, "running") { $0.state == "running" && $0.step > 10 }
-        #expect(try await client.run(second.id).run.state == "queued")
+        _ = try await harness.waitFor(run: first.id, "running") { $0.state == .running && $0.step > 10 }
+        #expect(try await client.run(second.id).run.state == .queued)
         let cancelledQueued = try await client.cancel(second.id)
-        #expect(cancelledQueued.state == "cancelled")
+        #expect(cancelledQueued.state == .cancelled)
         await refused(409) { _ = try await client.cancel(second.id) }
 
         // The event stream: steps arrive without polling.
         var steps = 0
         for try await event in try await client.stream(first.id) {
-            if event.kind == "step" { steps += 1 }
+            if event.kind == .step { steps += 1 }
             if steps >= 20 { break }
         }
         #expect(steps >= 20)
 
         // Pause stops at a step boundary with a checkpoint; resume continues from it.
         _ = try await client.pause(first.id)
-        let paused = try await harness.waitFor(run: first.id, "paused") { $0.state == "paused" }
+        let paused = try await harness.waitFor(run: first.id, "paused") { $0.state == .paused }
         let checkpoints = try await client.run(first.id).checkpoints
         #expect(checkpoints.last?.step == paused.step, "a checkpoint at the step where it paused")
         _ = try await client.resume(first.id)
-        let resumed = try await harness.waitFor(run: first.id, "running again") { $0.state == "running" && $0.step > paused.step + 10 }
+        let resumed = try await harness.waitFor(run: first.id, "running again") { $0.state == .running && $0.step > paused.step + 10 }
         #expect(resumed.restarts == 0, "a pause is not a restart")
 
         // Cancel of a running run: at a step boundary, with a final checkpoint, recording who asked.
         _ = try await client.cancel(first.id)
-        let cancelled = try await harness.waitFor(run: first.id, "cancelled") { $0.state == "cancelled" }
+        let cancelled = try await harness.waitFor(run: first.id, "cancelled") { $0.state == .cancelled }
         let detail = try await client.run(first.id)
         #expect(detail.checkpoints.last?.step == cancelled.step)
-        #expect(detail.events.contains { $0.kind == "cancelled" && $0.uid == Int(getuid()) })
+        #expect(detail.events.contains { $0.kind == .cancelled && $0.uid == Int(getuid()) })
         #expect(detail.run.submittedBy == Int(getuid()), "the submitter's uid comes from SO_PEERCRED")
 
         // Series: one point per step, no gaps; downsampling on request.
@@ -133,7 +133,7 @@ extension EndToEnd {
         let fork = try await client.fork(first.id, ForkRequest(checkpoint: "latest", set: ["lr": .double(0.001), "max_steps": .int(cancelled.step + 30)]))
         #expect(fork.parentRunId == first.id && fork.parentCheckpointStep == cancelled.step)
         var sawState = false
-        for try await event in try await client.stream(fork.id) where event.kind == "state" { sawState = event.state == "completed" }
+        for try await event in try await client.stream(fork.id) where event.kind == .state { sawState = event.state == .completed }
         #expect(sawState, "the stream ends with the final state")
         let forked = try await client.run(fork.id)
         #expect(forked.run.step == cancelled.step + 30 && forked.config["lr"] == .double(0.001))

@@ -47,14 +47,14 @@ extension EndToEnd {
 
         let status = try rnnctl(harness, ["status", id, "--json"])
         let detail = try APIJSON.decoder.decode(RunDetail.self, from: Data(status.stdout.utf8))
-        #expect(detail.run.state == "completed" && detail.run.step == 150 && detail.config["hidden_size"] == .int(48))
+        #expect(detail.run.state == .completed && detail.run.step == 150 && detail.config["hidden_size"] == .int(48))
 
         // A second submission reuses the uploaded bytes; a different seed makes it another run.
         let second = try rnnctl(harness, ["submit", "--data", corpus, "--name", "second", "-q", "--set", "hidden_size=32", "--set", "layers=1",
                                           "--set", "max_steps=1000000", "--set", "val_fraction=0.02", "--set", "seed=2", "--set", "eval_every=20"])
         #expect(second.status == 0, "\(second.stderr)")
         let secondID = second.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try await harness.waitFor(run: Int64(secondID)!, "running") { $0.state == "running" }
+        _ = try await harness.waitFor(run: Int64(secondID)!, "running") { $0.state == .running }
         // Follow it while it trains: one line per validation when not on a terminal; cancelled at the end (below).
         let follower = Process()
         follower.executableURL = URL(fileURLWithPath: Binaries.path("rnnctl"))
@@ -113,7 +113,7 @@ extension EndToEnd {
         while !seen.text.contains("val_loss") && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let cancel = try rnnctl(harness, ["cancel", secondID])
         #expect(cancel.status == 0)
-        _ = try await harness.waitFor(run: Int64(secondID)!, "cancelled") { $0.state == "cancelled" }
+        _ = try await harness.waitFor(run: Int64(secondID)!, "cancelled") { $0.state == .cancelled }
         follower.waitUntilExit()
         let watched = seen.finish()
         #expect(follower.terminationStatus == 5 && watched.contains("was cancelled"), "watch's exit status reflects the end: \(watched)")

@@ -25,25 +25,25 @@ extension EndToEnd {
     func reference(_ harness: DaemonHarness, dataset: String) async throws -> (loss: [Double], model: Data) {
         let client = harness.client
         let run = try await client.submit(SubmitRequest(name: "reference", dataset: dataset, config: config))
-        _ = try await harness.waitFor(run: run.id, "completed") { $0.state == "completed" }
+        _ = try await harness.waitFor(run: run.id, "completed") { $0.state == .completed }
         return (try await client.series(run.id, name: "train_loss").points.map(\.value), try await client.export(run.id, checkpoint: "latest"))
     }
 
     @Test func aRunKilledWithSIGKILLResumesExactly() async throws {
         let harness = try DaemonHarness()
         try harness.start()
-        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
         let run = try await harness.client.submit(SubmitRequest(name: "crashed", dataset: dataset.sha256, config: config))
         let before = try await harness.waitFor(run: run.id, "step 120") { $0.step >= 120 }
         harness.crash()
-        #expect(before.state == "running")
+        #expect(before.state == .running)
 
         try harness.start()
-        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state == "completed" }
+        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state == .completed }
         #expect(after.restarts == 1 && after.step == 400)
         let events = try await harness.client.run(run.id).events
-        #expect(events.contains { $0.kind == "queued" && $0.message.contains("unexpectedly") })
-        #expect(events.contains { $0.kind == "running" && $0.message.contains("resumed from the checkpoint of step") })
+        #expect(events.contains { $0.kind == .queued && $0.message.contains("unexpectedly") })
+        #expect(events.contains { $0.kind == .running && $0.message.contains("resumed from the checkpoint of step") })
         try await expectCompleteCurve(harness.client, run.id, last: 400)
 
         let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
@@ -54,7 +54,7 @@ extension EndToEnd {
     @Test func SIGTERMCheckpointsInterruptsAndResumesAtTheNextStart() async throws {
         let harness = try DaemonHarness()
         try harness.start()
-        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
         let run = try await harness.client.submit(SubmitRequest(name: "interrupted", dataset: dataset.sha256, config: config))
         _ = try await harness.waitFor(run: run.id, "step 120") { $0.step >= 120 }
         let stopped = harness.terminate()
@@ -64,11 +64,11 @@ extension EndToEnd {
 
         try harness.start()
         let detail = try await harness.client.run(run.id)
-        let interrupted = detail.events.first { $0.kind == "interrupted" }
+        let interrupted = detail.events.first { $0.kind == .interrupted }
         #expect(interrupted != nil, "marked interrupted at shutdown")
         let stepAtStop = detail.checkpoints.map(\.step).max() ?? 0
         #expect(interrupted?.message.contains("step \(stepAtStop)") == true, "a checkpoint at the step where it stopped: \(interrupted?.message ?? "")")
-        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state == "completed" }
+        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state == .completed }
         #expect(after.restarts == 0, "a clean shutdown is not a crash")
         try await expectCompleteCurve(harness.client, run.id, last: 400)
         let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
@@ -79,22 +79,22 @@ extension EndToEnd {
     @Test func aCancelledRunNeverComesBackAndRestartsAreBounded() async throws {
         let harness = try DaemonHarness()
         try harness.start(["--max-restarts", "1", "--concurrent-runs", "2"])
-        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: "text")
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
         let long = smallModel.merging(["max_steps": .int(1_000_000), "workers": .int(1)]) { $1 }
         let cancelled = try await harness.client.submit(SubmitRequest(name: "cancelled", dataset: dataset.sha256, config: long))
         let crashing = try await harness.client.submit(SubmitRequest(name: "crashing", dataset: dataset.sha256, config: long))
-        _ = try await harness.waitFor(run: cancelled.id, "running") { $0.state == "running" && $0.step > 5 }
-        _ = try await harness.waitFor(run: crashing.id, "running") { $0.state == "running" && $0.step > 5 }
+        _ = try await harness.waitFor(run: cancelled.id, "running") { $0.state == .running && $0.step > 5 }
+        _ = try await harness.waitFor(run: crashing.id, "running") { $0.state == .running && $0.step > 5 }
         _ = try await harness.client.cancel(cancelled.id)
         harness.crash()  // right after the cancel: whether or not the run reached its step boundary
 
         try harness.start(["--max-restarts", "1", "--concurrent-runs", "2"])
-        #expect(try await harness.client.run(cancelled.id).run.state == "cancelled", "a cancelled run never comes back")
-        _ = try await harness.waitFor(run: crashing.id, "running again") { $0.state == "running" && $0.restarts == 1 }
+        #expect(try await harness.client.run(cancelled.id).run.state == .cancelled, "a cancelled run never comes back")
+        _ = try await harness.waitFor(run: crashing.id, "running again") { $0.state == .running && $0.restarts == 1 }
         harness.crash()
         try harness.start(["--max-restarts", "1", "--concurrent-runs", "2"])
         let failed = try await harness.client.run(crashing.id).run
-        #expect(failed.state == "failed" && failed.failure == "too many restarts", "\(failed)")
+        #expect(failed.state == .failed && failed.failure == "too many restarts", "\(failed)")
     }
 }
 }

@@ -46,7 +46,7 @@ struct CommandTests {
         #expect(try Submit.readConfig(json.path) == expected)
         #expect(try Submit.readConfig(toml.path) == expected)
         #expect(throws: (any Error).self) { try Submit.readConfig(bad.path) }
-        #expect(try Submit.kind(of: "x.csv", given: nil) == "csv" && Submit.kind(of: "x.jsonl", given: nil) == "jsonl" && Submit.kind(of: "x.txt", given: nil) == "text")
+        #expect(try Submit.kind(of: "x.csv", given: nil) == .csv && Submit.kind(of: "x.jsonl", given: nil) == .jsonl && Submit.kind(of: "x.txt", given: nil) == .text)
     }
 
     @Test func otherCommandsParse() throws {
@@ -67,7 +67,7 @@ struct CommandTests {
     }
 
     @Test func tablesAlignAndColumnsAreChecked() throws {
-        let run = RunInfo(id: 3, name: "lstm-a", state: "running", priority: 0, submittedAt: 0, startedAt: nil, finishedAt: nil, submittedBy: 1000,
+        let run = RunInfo(id: 3, name: "lstm-a", state: .running, priority: 0, submittedAt: 0, startedAt: nil, finishedAt: nil, submittedBy: 1000,
                           workers: 2, seed: 1, dataset: "ab", restarts: 0, failure: nil, parentRunId: nil, parentCheckpointStep: nil, tags: [],
                           step: 40, maxSteps: 100, trainLoss: 1.5)
         let table = try RunColumns.table([run], format: "id,step,train_loss", defaults: [])

@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func wireNamesAreSnakeCase() throws {
-        let run = RunInfo(id: 1, name: "a", state: "running", priority: 0, submittedAt: 0, startedAt: nil, finishedAt: nil, submittedBy: nil,
+        let run = RunInfo(id: 1, name: "a", state: .running, priority: 0, submittedAt: 0, startedAt: nil, finishedAt: nil, submittedBy: nil,
                           workers: 1, seed: 1, dataset: "x", restarts: 0, failure: nil, parentRunId: 3, parentCheckpointStep: nil, tags: [],
                           step: 5, maxSteps: 10, bestValLoss: 1.5)
         let json = try JSONSerialization.jsonObject(with: APIJSON.encoder.encode(run)) as! [String: Any]

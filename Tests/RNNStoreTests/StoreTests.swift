@@ -13,7 +13,7 @@ func temporaryStore() throws -> (Store, URL) {
 extension Store {
     /// A dataset and a run with these hyperparameters.
     func makeRun(_ name: String, _ hyper: [String: HyperValue], tags: [String] = []) throws -> RunRecord {
-        let dataset = try addDataset(sha256: String(repeating: "a", count: 64), name: "d.txt", kind: "text", size: 10, path: "datasets/aaa")
+        let dataset = try addDataset(sha256: String(repeating: "a", count: 64), name: "d.txt", kind: .text, size: 10, path: "datasets/aaa")
         return try createRun(NewRun(name: name, workers: 2, seed: 1, datasetID: dataset.id, config: "{}", hyperparameters: hyper, tags: tags))
     }
 }
@@ -222,21 +222,22 @@ extension Store {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = try store.makeRun("r", [:]).id
-        let file = directory.appendingPathComponent("10.ckpt")
-        #expect(throws: StoreError.self) {
-            try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: "x", valLoss: nil, kind: .periodic)
+        let folder = directory.appendingPathComponent("checkpoints/\(run)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("10.ckpt")
+        let path = "checkpoints/\(run)/10.ckpt"
+        #expect(throws: StoreError.self, "a missing file") {
+            try store.addCheckpoint(runID: run, step: 10, path: path, size: 100, valLoss: nil, kind: .periodic)
         }
         try Data(count: 60).write(to: file)  // an interrupted write: fewer bytes than the checkpoint
-        #expect(throws: StoreError.self) {
-            try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: "x", valLoss: nil, kind: .periodic)
+        #expect(throws: StoreError.self, "a partial file") {
+            try store.addCheckpoint(runID: run, step: 10, path: path, size: 100, valLoss: nil, kind: .periodic)
         }
         #expect(try store.checkpoints(runID: run).isEmpty)
-        try Data(count: 100).write(to: file)
-        #expect(throws: StoreError.self, "the right size but another content") {
-            try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100, sha256: String(repeating: "0", count: 64), valLoss: nil, kind: .periodic)
-        }
-        let row = try store.addCheckpoint(runID: run, step: 10, path: "checkpoints/1/10.ckpt", absolutePath: file.path, size: 100,
-                                          sha256: SHA256.hex(Data(count: 100)), valLoss: 1.5, kind: .best)
+        let bytes = Data((0..<100).map { UInt8($0) })
+        try bytes.write(to: file)
+        let row = try store.addCheckpoint(runID: run, step: 10, path: path, size: 100, valLoss: 1.5, kind: .best)
+        #expect(row.sha256 == SHA256Hex.hex(bytes), "the row carries the hash of the file's bytes")
         #expect(row.step == 10 && row.kind == .best && row.size == 100)
     }
 
@@ -249,20 +250,23 @@ extension Store {
         for (step, loss) in [(10, 2.0), (20, 1.0), (30, 1.5), (40, 1.7), (50, 1.8)] {
             let file = folder.appendingPathComponent("\(step).ckpt")
             try Data(count: 8).write(to: file)
-            _ = try store.addCheckpoint(runID: run, step: step, path: "checkpoints/\(run)/\(step).ckpt", absolutePath: file.path, size: 8,
-                                        sha256: SHA256.hex(Data(count: 8)), valLoss: loss, kind: .periodic)
+            _ = try store.addCheckpoint(runID: run, step: step, path: "checkpoints/\(run)/\(step).ckpt", size: 8, valLoss: loss, kind: .periodic)
         }
         let removed = try store.applyRetention(runID: run, keepLast: 2, keepBest: 1)
         #expect(Set(removed) == ["checkpoints/\(run)/10.ckpt", "checkpoints/\(run)/30.ckpt"])
         #expect(try store.checkpoints(runID: run).map(\.step) == [20, 40, 50])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["20.ckpt", "40.ckpt", "50.ckpt"], "collected files are removed")
 
-        try store.setState(runID: run, to: .running, cause: "started by the scheduler")
-        try store.setState(runID: run, to: .cancelled, cause: "cancelled by uid 1000", uid: 1000)
+        #expect(try store.transition(runID: run, to: .running, cause: "started by the scheduler") == .moved(from: .queued))
+        #expect(throws: StoreError.self, "a running run is not deleted") { try store.deleteRun(id: run) }
+        #expect(try store.transition(runID: run, to: .cancelled, cause: "cancelled by uid 1000", uid: 1000) == .moved(from: .running))
+        #expect(try store.transition(runID: run, to: .running, cause: "a late start") == .refused(current: .cancelled),
+                "a cancelled run never runs again")
         let record = try #require(try store.run(id: run))
         #expect(record.state == .cancelled && record.startedAt != nil && record.finishedAt != nil)
         let events = try store.events(runID: run)
-        #expect(events.first?.kind == "submitted" && events.last?.kind == "cancelled" && events.last?.uid == 1000)
+        #expect(events.map(\.kind) == [.submitted, .checkpoint, .checkpoint, .checkpoint, .checkpoint, .checkpoint, .running, .cancelled])
+        #expect(events.last?.uid == 1000)
 
         let backup = directory.appendingPathComponent("backup.sqlite").path
         try store.backup(to: backup)
@@ -281,13 +285,13 @@ extension Store {
     @Test func oneRowPerContentAndVacuum() throws {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let hash = SHA256.hex(Array("hello".utf8))
-        let a = try store.addDataset(sha256: hash, name: "a.txt", kind: "text", size: 5, path: "datasets/\(hash)")
-        let b = try store.addDataset(sha256: hash, name: "copy.txt", kind: "text", size: 5, path: "datasets/\(hash)")
+        let hash = SHA256Hex.hex(Array("hello".utf8))
+        let a = try store.addDataset(sha256: hash, name: "a.txt", kind: .text, size: 5, path: "datasets/\(hash)")
+        let b = try store.addDataset(sha256: hash, name: "copy.txt", kind: .text, size: 5, path: "datasets/\(hash)")
         #expect(a == b && b.name == "a.txt", "the same content is one row, whatever the upload's name")
         #expect(try store.dataset(sha256: hash)?.id == a.id)
         #expect(throws: StoreError.self, "a malformed hash is refused by the schema") {
-            try store.addDataset(sha256: "abc", name: "x", kind: "text", size: 1, path: "datasets/abc")
+            try store.addDataset(sha256: "abc", name: "x", kind: .text, size: 1, path: "datasets/abc")
         }
         try store.vacuum()
         #expect(try store.dataset(id: a.id) == a)
@@ -297,11 +301,11 @@ extension Store {
 @Suite struct SHA256Tests {
     /// FIPS 180-4 test vectors, and one longer than a block.
     @Test func knownDigests() {
-        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        var hasher = SHA256()
+        #expect(SHA256Hex.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Hex.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Hex.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        var hasher = SHA256Hex()
         for _ in 0..<1000 { hasher.update(Array(repeating: UInt8(ascii: "a"), count: 1000)) }
-        #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "one million a")
+        #expect(hasher.finalize() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "one million a")
     }
 }

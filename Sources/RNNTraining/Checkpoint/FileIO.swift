@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,26 +12,45 @@ enum FileIO {
         }
     }
 
-    /// Temporary file in the same directory, write, fsync, rename over `url`, fsync the directory.
+    /// Temporary file in the same directory, write, fsync, rename over `url`, fsync the directory. A write
+    /// that fails (a full disk, a read-only or failing file system) removes the temporary file and throws
+    /// `.storage`, naming the file and the system's reason.
     static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        func fail(_ what: String) -> TrainingError { TrainingError(.io, "cannot \(what) \(url.path): \(String(cString: strerror(errno)))") }
+        func fail(_ what: String, _ code: Int32) -> TrainingError {
+            TrainingError(.storage, "cannot \(what) \(url.path): \(String(cString: strerror(code)))")
+        }
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw fail("create a temporary file for") }
+        guard fd >= 0 else { throw fail("create a temporary file for", errno) }
         var written = 0
-        let ok: Bool = bytes.withUnsafeBytes { p in
+        let failure: Int32? = bytes.withUnsafeBytes { p in
             while written < p.count {
                 let n = Glibc.write(fd, p.baseAddress! + written, p.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 { if errno == EINTR { continue }; return errno }
                 written += n
             }
-            return fsync(fd) == 0
+            return fsync(fd) == 0 ? nil : errno
         }
         close(fd)
-        guard ok else { unlink(temporary.path); throw fail("write") }
-        guard rename(temporary.path, url.path) == 0 else { unlink(temporary.path); throw fail("rename into") }
+        if let failure { unlink(temporary.path); throw fail("write", failure) }
+        CheckpointFaultWindow.wait()
+        guard rename(temporary.path, url.path) == 0 else { let code = errno; unlink(temporary.path); throw fail("rename into", code) }
         let dfd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}
+
+/// A debug hook for fault-injection harnesses (`rnn-bench chaos`): a pause between writing a checkpoint's
+/// temporary file and renaming it into place, so that a kill lands inside that window often. Zero (no
+/// pause) unless a harness sets it.
+public enum CheckpointFaultWindow {
+    private static let milliseconds = Atomic<Int>(0)
+
+    public static func set(milliseconds value: Int) { milliseconds.store(max(0, value), ordering: .relaxed) }
+
+    static func wait() {
+        let ms = milliseconds.load(ordering: .relaxed)
+        if ms > 0 { usleep(useconds_t(ms * 1000)) }
     }
 }

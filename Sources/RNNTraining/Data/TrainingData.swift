@@ -1,3 +1,4 @@
+import RNNAPI
 import RNNCore
 
 /// A dataset prepared for one run: it knows the network's input and output, and hands out the minibatch

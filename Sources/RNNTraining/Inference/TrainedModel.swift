@@ -1,4 +1,5 @@
 import Foundation
+import RNNAPI
 import RNNCore
 
 /// A model restored from a checkpoint, for sampling, forecasting, evaluation and export.
@@ -177,9 +178,6 @@ public struct TrainedModel: Sendable {
         return out
     }
 }
-
-/// The kinds of dataset rnnd reads.
-public enum DatasetKind: String, Sendable, Codable, CaseIterable { case text, csv, jsonl }
 
 /// What `evaluate` measured: mean loss in nats (cross-entropy) or squared units (MSE), bits per character
 /// for text, accuracy for classification, over `count` targets.

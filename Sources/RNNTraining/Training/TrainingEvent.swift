@@ -1,3 +1,5 @@
+import RNNAPI
+
 /// What the trainer reports, in order, through its sink. Metric names are stable: see `MetricName`.
 public enum TrainingEvent: Sendable, Equatable {
     /// One applied (or skipped) training step.
@@ -54,7 +56,7 @@ public enum MetricName {
 
 /// A checkpoint file the trainer wrote.
 public struct CheckpointRecord: Sendable, Equatable {
-    public enum Kind: String, Sendable { case periodic, best, final }
+    public typealias Kind = CheckpointKind
     public var step: Int
     public var path: String
     public var size: Int

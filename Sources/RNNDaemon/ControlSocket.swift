@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ownership of the control socket's path. Two rnnd with different state directories but one socket path
+/// must not take the socket from each other: the server library replaces an existing socket file when it
+/// binds, so before binding rnnd takes a lock beside the socket (`<socket>.lock`), refuses when any
+/// process answers on the path (naming its pid, read with SO_PEERCRED), and removes a socket file only
+/// when nothing answers (left by a crash). On exit it removes the socket only if the file is still the
+/// one it bound.
+final class ControlSocket: Sendable {
+    let path: String
+    private let lock: PidFileLock
+    private let bound = Mutex<(device: UInt64, inode: UInt64)?>(nil)
+
+    /// Claims `path` (its directory must exist), or throws `.locked` naming the pid that holds or answers on it.
+    init(path: String) throws {
+        self.path = path
+        lock = try PidFileLock(path: path + ".lock") { holder in
+            "another rnnd (pid \(holder)) serves the socket \(path); stop it first, or give this one another --socket"
+        }
+        if let pid = Self.answeringPeer(path) {
+            throw DaemonError(.locked, "another process (pid \(pid)) answers on the socket \(path); stop it first, or give this one another --socket")
+        }
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFSOCK else {
+                throw DaemonError(.io, "\(path) exists and is not a socket; remove it or give rnnd another --socket")
+            }
+            guard unlink(path) == 0 || errno == ENOENT else {
+                throw DaemonError(.io, "cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Notes the identity of the socket file just bound.
+    func didBind() {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        bound.withLock { $0 = (UInt64(info.st_dev), UInt64(info.st_ino)) }
+    }
+
+    /// Removes the socket file if it is still the one this process bound.
+    func remove() {
+        guard let mine = bound.withLock({ $0 }) else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0, UInt64(info.st_dev) == mine.device, UInt64(info.st_ino) == mine.inode else { return }
+        unlink(path)
+    }
+
+    /// The pid of the process accepting connections on `path`, if one does.
+    static func answeringPeer(_ path: String) -> pid_t? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        // struct ucred of <sys/socket.h>: pid, uid, gid.
+        var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
+        var length = socklen_t(MemoryLayout.size(ofValue: credentials))
+        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0 else { return -1 }
+        return credentials.pid
+    }
+}
