@@ -5,19 +5,27 @@ import Glibc
 #endif
 
 /// Ownership of the control socket's path. Two rnnd with different state directories but one socket path
-/// must not take the socket from each other: the server library replaces an existing socket file when it
-/// binds, so before binding rnnd takes a lock beside the socket (`<socket>.lock`), refuses when any
-/// process answers on the path (naming its pid, read with SO_PEERCRED), and removes a socket file only
-/// when nothing answers (left by a crash). On exit it removes the socket only if the file is still the
-/// one it bound.
+/// must not take the socket from each other. The server library replaces any socket file at the path it
+/// binds and removes that path when it closes, whoever's file it is then; so rnnd
+/// - takes a lock beside the socket (`<socket>.lock`) and refuses when any process answers on the path
+///   (naming its pid, read with SO_PEERCRED); a socket file nothing answers on (left by a crash) goes;
+/// - lets the server bind a private name in the same directory (`bindPath`), then renames it onto the
+///   public path once it listens (clients never see a socket that does not answer yet);
+/// - on exit removes the public path only if the file there is still the one it renamed into place.
 final class ControlSocket: Sendable {
     let path: String
+    /// Where the server binds before the socket is published at `path`.
+    let bindPath: String
     private let lock: PidFileLock
     private let bound = Mutex<(device: UInt64, inode: UInt64)?>(nil)
 
     /// Claims `path` (its directory must exist), or throws `.locked` naming the pid that holds or answers on it.
     init(path: String) throws {
         self.path = path
+        bindPath = (path as NSString).deletingLastPathComponent + "/.rnnd-\(String(getpid(), radix: 36))"
+        guard bindPath.utf8.count <= 107 else {
+            throw DaemonError(.invalidConfig, "socket: \(bindPath), the name rnnd binds before publishing \(path), is longer than the 107 bytes of a Unix socket path; choose a shorter --socket")
+        }
         lock = try PidFileLock(path: path + ".lock") { holder in
             "another rnnd (pid \(holder)) serves the socket \(path); stop it first, or give this one another --socket"
         }
@@ -35,10 +43,13 @@ final class ControlSocket: Sendable {
         }
     }
 
-    /// Notes the identity of the socket file just bound.
-    func didBind() {
+    /// Gives the bound socket its mode (0660: access by file permissions and group) and renames it onto
+    /// the public path, noting the file's identity.
+    func publish() throws {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return }
+        guard chmod(bindPath, 0o660) == 0, lstat(bindPath, &info) == 0, rename(bindPath, path) == 0 else {
+            throw DaemonError(.io, "cannot publish the control socket \(bindPath) as \(path): \(String(cString: strerror(errno)))")
+        }
         bound.withLock { $0 = (UInt64(info.st_dev), UInt64(info.st_ino)) }
     }
 

@@ -39,11 +39,16 @@ public enum Daemon {
 
         let unixApp = Application(
             router: makeRouter(control: control, settings: settings, token: nil),
-            configuration: .init(address: .unixDomainSocket(path: settings.socketPath), serverName: "rnnd"),
+            configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: "rnnd"),
             onServerRunning: { _ in
-                // The socket's mode comes from the umask; access is granted by file permissions and group.
-                chmod(settings.socketPath, 0o660)
-                socket.didBind()
+                do {
+                    try socket.publish()
+                } catch {
+                    // Nothing can reach this daemon: stop rather than train unreachable.
+                    logger.critical("\(error)")
+                    kill(getpid(), SIGTERM)
+                    return
+                }
                 notifier.ready()
                 scheduler.reportStatus()
                 logger.info("rnnd is ready", metadata: ["socket": "\(settings.socketPath)", "state": "\(settings.stateDirectory)"])

@@ -128,6 +128,7 @@ final class RunControl: Sendable {
             submitted["workers"] = .int(asked)
         }
         let config = try RunConfig(submitted)
+        if config.valFraction == 0 { notices.append("val_fraction is 0: this run has no validation, so no val_loss, no best checkpoint and no early stopping") }
         let bytes = try datasetBytes(dataset)
         try await offload { [settings] in
             let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)

@@ -55,19 +55,18 @@ public final class MetricWriter: Sendable {
     /// Why the last write failed, while writes fail (nil once a write succeeds again).
     public var lastError: StoreError? { failure.withLock { $0 } }
 
+    /// Writes what is buffered; the points leave the buffer only once they are committed, so the buffer
+    /// (and its capacity) counts every point not yet in the database.
     private func writePending() {
-        let points = buffer.withLock { pending -> [MetricPoint] in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
-        }
+        let points = buffer.withLock { $0 }
         guard !points.isEmpty else { return }
         do {
             try store.recordMetrics(points)
+            buffer.withLock { $0.removeFirst(points.count) }
             failure.withLock { $0 = nil }
         } catch {
             let storeError = error as? StoreError ?? StoreError(.database, "\(error)")
             failure.withLock { $0 = storeError }
-            buffer.withLock { $0.insert(contentsOf: points, at: 0) }
         }
     }
 }

@@ -43,6 +43,58 @@ extension EndToEnd {
         #expect(!FileManager.default.fileExists(atPath: harness.socketPath), "the socket file is removed on shutdown")
     }
 
+    @Test func aSecondDaemonNeverTakesTheLiveSocket() async throws {
+        let first = try DaemonHarness()
+        try first.start()
+        // Another state directory, the same socket path: refused, naming the first one's pid.
+        let other = first.directory.appendingPathComponent("other-state").path
+        let (status, message) = try Self.runRNND(["--state-dir", other, "--socket", first.socketPath])
+        #expect(status == 3 && message.contains("pid \(first.process!.processIdentifier)"), "\(status): \(message)")
+        #expect(try await first.client.health().status == "ok", "the first daemon still answers on its socket")
+
+        // A socket file that nothing answers on (left by a crash) is replaced.
+        let stale = try DaemonHarness()
+        let fd = Self.bindUnixSocket(stale.socketPath)
+        close(fd)
+        #expect(FileManager.default.fileExists(atPath: stale.socketPath))
+        try stale.start()
+        #expect(try await stale.client.health().status == "ok", "a stale socket is replaced")
+
+        // On exit, rnnd removes the socket only if it is still the one it bound.
+        let moved = stale.directory.appendingPathComponent("moved.sock").path
+        #expect(rename(stale.socketPath, moved) == 0)
+        let impostor = Self.bindUnixSocket(stale.socketPath)
+        defer { close(impostor) }
+        var before = stat()
+        lstat(stale.socketPath, &before)
+        #expect(stale.terminate().status == 0)
+        var after = stat()
+        #expect(lstat(stale.socketPath, &after) == 0 && after.st_ino == before.st_ino, "another process's socket file is left alone")
+    }
+
+    /// Runs rnnd to its exit; returns the status and what it wrote to stderr.
+    static func runRNND(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.path("rnnd"))
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, message)
+    }
+
+    /// A bound (not listening) Unix socket at `path`; returns its descriptor.
+    static func bindUnixSocket(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        return fd
+    }
+
 
     @Test func theLoopbackTCPListenerWantsTheTokenAndALoopbackHost() async throws {
         let harness = try DaemonHarness()

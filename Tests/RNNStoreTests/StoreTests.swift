@@ -281,6 +281,64 @@ extension Store {
     }
 }
 
+@Suite struct StateMachineTests {
+    @Test func concurrentTransitionsHaveOneWinner() async throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for _ in 0..<20 {
+            let run = try store.makeRun("r", [:]).id
+            // Eight callers race to start the same queued run, and eight to cancel it.
+            let outcomes = try await withThrowingTaskGroup(of: (RunState, Store.Transition).self) { group in
+                for i in 0..<16 {
+                    let target: RunState = i % 2 == 0 ? .running : .cancelled
+                    group.addTask { (target, try store.transition(runID: run, to: target, cause: "race \(i)")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let moved = outcomes.filter { $0.1.moved }
+            let events = try store.events(runID: run).filter { $0.kind.enteredState != nil }.map(\.kind)
+            // Either the start won (then one cancel may follow it) or a cancel won (and nothing follows).
+            #expect(events == [.submitted, .running, .cancelled] || events == [.submitted, .cancelled], "\(events)")
+            #expect(moved.count == events.count - 1, "every move has its event and no other: \(moved.map(\.0)) vs \(events)")
+        }
+    }
+
+    @Test func unknownValuesReadBackAreErrorsNamingTheRow() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO event (run_id, at, kind, message) VALUES (?, 0, 'exploded', 'x')", arguments: [run])
+        }
+        do {
+            _ = try store.events(runID: run)
+            Issue.record("an unknown event kind must not be read as something else")
+        } catch let error as StoreError {
+            #expect(error.code == .invalidRow && error.message.contains("event") && error.message.contains("\"exploded\""), "\(error)")
+        }
+    }
+
+    @Test func writerStopsGrowingWhenTheDatabaseRefusesWrites() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("r", [:]).id
+        let writer = MetricWriter(store: store, batchSize: 10, interval: 3600, capacity: 100)
+        // A database that cannot be written: the points stay queued up to the capacity, the error says why.
+        try store.pool.write { db in try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON metric BEGIN SELECT RAISE(ABORT, 'disk on fire'); END") }
+        for step in 0..<50 { writer.record([MetricPoint(runID: run, name: "train_loss", step: step, value: 1, wallTime: 0)]) }
+        #expect(throws: StoreError.self) { try writer.flush() }
+        #expect(writer.lastError?.message.contains("disk on fire") == true, "\(String(describing: writer.lastError))")
+        for step in 50..<200 { writer.record([MetricPoint(runID: run, name: "train_loss", step: step, value: 1, wallTime: 0)]) }
+        #expect(writer.lastError != nil)
+        // Writable again: what was kept is written, and the error clears.
+        try store.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
+        try writer.flush()
+        #expect(writer.lastError == nil)
+        let count = try store.summaries(runID: run).first?.count ?? 0
+        #expect(count == 100, "the writer kept its capacity, no more and no less: \(count)")
+    }
+}
+
 @Suite struct DatasetTests {
     @Test func oneRowPerContentAndVacuum() throws {
         let (store, directory) = try temporaryStore()

@@ -99,4 +99,29 @@ import Testing
         #expect(message(#"{"input": [[1, 2], [3, 4]], "target": true}"#)?.contains("line 2") == true)
         #expect(message(#"{"input": [[1, 2], [3, 4], [5, 6]], "target": 1}"#)?.contains("line 2: input is 3 steps") == true)
     }
+
+    // MARK: validation split
+
+    @Test func validationIsNeverSkippedSilently() throws {
+        // 4 JSON lines with val_fraction 0.1: no example is held out, though validation was asked for.
+        let lines = (0..<4).map { #"{"input": [[\#($0), 1], [2, 3]], "target": \#($0 % 3)}"# }.joined(separator: "\n")
+        let refused = dataError {
+            try DatasetLoader.load(kind: .jsonl, bytes: Array(lines.utf8), name: "few.jsonl", config: try jsonlConfig(["val_fraction": .double(0.1)]))
+        }
+        #expect(refused?.key == "val_fraction" && refused?.message.contains("few.jsonl") == true, "\(String(describing: refused))")
+        // A text whose 1% tail is shorter than a sequence.
+        let text = Array(String(repeating: "abcdefgh", count: 50).utf8)
+        let short = dataError {
+            try DatasetLoader.load(kind: .text, bytes: text, name: "t.txt", config: try config(["max_steps": .int(1), "batch_size": .int(4),
+                                                                                                  "seq_len": .int(8), "val_fraction": .double(0.001)]))
+        }
+        #expect(short?.key == "val_fraction", "\(String(describing: short))")
+        // Early stopping with no validation split is a configuration error naming patience.
+        let patience = dataError { try config(["max_steps": .int(1), "val_fraction": .double(0), "patience": .int(3)]) }
+        #expect(patience?.key == "patience" && patience?.message.contains("val_fraction") == true)
+        // A split of less than one batch is evaluated in a smaller batch, not skipped.
+        let ok = try DatasetLoader.load(kind: .text, bytes: text, name: "t.txt", config: try config(["max_steps": .int(1), "batch_size": .int(16),
+                                                                                                    "seq_len": .int(8), "val_fraction": .double(0.05)]))
+        #expect(!ok.validationBatches().isEmpty)
+    }
 }

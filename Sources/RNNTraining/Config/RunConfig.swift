@@ -105,6 +105,9 @@ public struct RunConfig: Sendable, Equatable {
         if task == .lm && (!inputColumns.isEmpty || !targetColumns.isEmpty) {
             throw fail("input_columns", "columns apply to CSV time series, not to task lm")
         }
+        if patience > 0 && valFraction == 0 {
+            throw fail("patience", "early stopping counts validations, and val_fraction 0 leaves no validation split; set val_fraction above 0 or patience to 0")
+        }
         if beta1 >= 1 || beta2 >= 1 { throw fail(beta1 >= 1 ? "beta1" : "beta2", "must be below 1") }
     }
 

@@ -96,7 +96,17 @@ public struct DataMetadata: Sendable, Equatable, Codable {
 
 /// Reads a dataset of a given kind for a configuration, checking that the two fit together.
 public enum DatasetLoader {
+    /// The dataset read for `config`. With val_fraction above 0 the validation split must hold at least one
+    /// validation batch (validation is never skipped silently); with val_fraction 0 there is no validation.
     public static func load(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig) throws -> any TrainingData {
+        let data = try read(kind: kind, bytes: bytes, name: name, config: config)
+        if config.valFraction > 0 && data.validationBatches().isEmpty {
+            throw TrainingError(.invalidData, "\(name): val_fraction \(config.valFraction) leaves no complete validation sequence in this file; raise val_fraction (or lower seq_len), or set it to 0 to train without validation", key: "val_fraction")
+        }
+        return data
+    }
+
+    static func read(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig) throws -> any TrainingData {
         switch (kind, config.task) {
         case (.text, .lm): return try TextCorpus(bytes: bytes, name: name, config: config)
         case (.csv, .regression): return try TimeSeriesCSV(bytes: bytes, name: name, config: config)
