@@ -1,6 +1,9 @@
 import Foundation
 import RNNAPI
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The real rnnctl against the real rnnd: a user's whole session, from the first submit to a sample.
 extension EndToEnd {
@@ -23,6 +26,48 @@ extension EndToEnd {
         let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Runs rnnctl to its exit (output discarded) and returns its exit status and peak resident memory in
+    /// KiB (wait4's rusage of exactly that child).
+    func peakMemory(_ harness: DaemonHarness, _ arguments: [String]) throws -> (status: Int32, kib: Int) {
+        let path = Binaries.path("rnnctl")
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let environment = ["RNND_SOCKET=" + harness.socketPath, "PATH=/usr/bin:/bin"]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else { throw HarnessError("cannot start \(path)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        guard wait4(pid, &status, 0, &usage) == pid else { throw HarnessError("wait4 failed") }
+        return ((status >> 8) & 0xFF, usage.ru_maxrss)
+    }
+
+    @Test func uploadStreamsFromDiskInFlatMemory() async throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let small = try harness.file("small.txt", String(repeating: "a line of text for the upload test\n", count: 1000))
+        let large = harness.directory.appendingPathComponent("large.txt")
+        FileManager.default.createFile(atPath: large.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: large)
+        let block = Data(String(repeating: "another line, of a file of some hundreds of MB\n", count: 1 << 14).utf8)
+        var written = 0
+        while written < 300 << 20 { try handle.write(contentsOf: block); written += block.count }
+        try handle.close()
+        let baseline = try peakMemory(harness, ["upload", small, "-q"])
+        let streamed = try peakMemory(harness, ["upload", large.path, "-q"])
+        #expect(baseline.status == 0 && streamed.status == 0)
+        #expect(streamed.kib - baseline.kib < 64 << 10,
+                "uploading \(written >> 20) MiB raised rnnctl's peak memory from \(baseline.kib >> 10) to \(streamed.kib >> 10) MiB")
+        let sha = try rnnctl(harness, ["upload", large.path, "-q"])
+        let expected = try SHA256Hex.hex(ofFile: large.path)
+        #expect(sha.status == 0 && sha.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected,
+                "the same bytes again: the stored dataset's SHA-256")
     }
 
     @Test func aUsersSessionFromSubmitToSample() async throws {
