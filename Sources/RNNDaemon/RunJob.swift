@@ -179,7 +179,7 @@ final class RunJob: Sendable {
         for name in names where !recorded.contains(name) {
             do {
                 try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
-                logger.info("removed \(name), a checkpoint file without a row (left by an interrupted write)")
+                logger.warning("removed \(name), a checkpoint file without a row (left by an interrupted write)")
             } catch {
                 logger.warning("cannot remove the leftover checkpoint file \(name): \(error)")
             }

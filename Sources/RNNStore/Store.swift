@@ -351,6 +351,13 @@ public final class Store: Sendable {
         }
     }
 
+    /// SQLite's `PRAGMA integrity_check`: "ok", or the problems it found, one per line.
+    public func integrityCheck() throws -> String {
+        try wrap("checking the database's integrity") {
+            try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+        }
+    }
+
     /// Rebuilds the database file to return free pages to the file system.
     public func vacuum() throws {
         try wrap("vacuuming") { try pool.vacuum() }

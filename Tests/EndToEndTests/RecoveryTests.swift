@@ -98,3 +98,36 @@ extension EndToEnd {
     }
 }
 }
+
+/// The fault-injection harness, three trials: rnnd killed at random moments (inside checkpoint writes and
+/// metric flushes among them) loses nothing and resumes bit for bit.
+extension EndToEnd {
+@Suite struct ChaosTests {
+    struct Summary: Decodable {
+        struct Trial: Decodable { let trial: Int; let kills: Int; let problems: [String] }
+        let trials: [Trial]
+        let passed: Int
+        let failed: Int
+        let kills: Int
+    }
+
+    @Test func threeChaosTrialsLoseNothing() throws {
+        let bench = Process()
+        bench.executableURL = URL(fileURLWithPath: Binaries.path("rnn-bench"))
+        bench.arguments = ["chaos", "--trials", "3", "--seed", "\(UInt64.random(in: 1...1_000_000))", "--json"]
+        let out = Pipe(), err = Pipe()
+        bench.standardOutput = out
+        bench.standardError = err
+        try bench.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bench.waitUntilExit()
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let summary = try decoder.decode(Summary.self, from: data)
+        #expect(summary.trials.count == 3 && summary.kills >= 6, "\(summary.kills) kills in \(summary.trials.count) trials")
+        #expect(summary.failed == 0 && bench.terminationStatus == 0,
+                "\(bench.arguments!): \(summary.trials.flatMap(\.problems)) \(errors)")
+    }
+}
+}
