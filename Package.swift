@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI"]),
         .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
-        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore"]),
         .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI"]),
     ],
     swiftLanguageModes: [.v6]
