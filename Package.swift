@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Already built as part of AsyncHTTPClient's stack; SHA-256 for datasets and checkpoints.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // Tests only: reads the OpenAPI document to check its schemas against the wire types.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // cblas.h and openblas_set_num_threads from Debian's libopenblas-dev, found through pkg-config
@@ -77,7 +79,8 @@ let package = Package(
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI"]),
-        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log"),
+                                                   .product(name: "Yams", package: "Yams")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
         .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore"]),
         .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI"]),

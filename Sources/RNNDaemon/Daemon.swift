@@ -92,6 +92,7 @@ public enum Daemon {
         let router = Router(context: DaemonContext.self)
         if let token { router.add(middleware: LoopbackTokenMiddleware(token: token)) }
         Routes(control: control, settings: settings).add(to: router)
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
