@@ -3,9 +3,14 @@
 # run tens of times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# systemd-analyze checks the unit (deploy/rnnd.service); rsvg-convert renders rnnctl's PNG plots.
-extra_packages=(systemd librsvg2-bin)
+# systemd-analyze checks the unit (deploy/rnnd.service); rsvg-convert renders rnnctl's PNG plots;
+# python3-venv holds schemathesis (from PyPI) for the API fuzzing.
+extra_packages=(systemd librsvg2-bin python3-venv)
 source deploy/require-packages.sh
 # swift test builds every target (rnnd and rnnctl included, which the end-to-end tests run) with
 # testability; a separate `swift build` first would only compile everything a second time.
 swift test -c release
+# The running daemon against its OpenAPI document (schemathesis), then the concurrent parts under
+# ThreadSanitizer (a build of its own in .build-tsan).
+deploy/fuzz-api.sh 50
+deploy/tsan-tests.sh

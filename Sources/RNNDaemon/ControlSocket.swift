@@ -1,5 +1,5 @@
+import RNNAPI
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +17,7 @@ final class ControlSocket: Sendable {
     /// Where the server binds before the socket is published at `path`.
     let bindPath: String
     private let lock: PidFileLock
-    private let bound = Mutex<(device: UInt64, inode: UInt64)?>(nil)
+    private let bound = Locked<(device: UInt64, inode: UInt64)?>(nil)
 
     /// Claims `path` (its directory must exist), or throws `.locked` naming the pid that holds or answers on it.
     init(path: String) throws {

@@ -1,6 +1,5 @@
 import Foundation
 import RNNAPI
-import Synchronization
 
 /// Fans a run's progress out to its watchers (the SSE streams) and keeps the latest figures of every
 /// training run for status answers and /metrics, so that neither polls the database.
@@ -9,8 +8,8 @@ final class EventHub: Sendable {
         var next = 0
         var byRun: [Int64: [Int: AsyncStream<ProgressEvent>.Continuation]] = [:]
     }
-    private let watchers = Mutex(Watchers())
-    private let live = Mutex([Int64: LiveProgress]())
+    private let watchers = Locked(Watchers())
+    private let live = Locked([Int64: LiveProgress]())
 
     /// The latest figures of a running run.
     struct LiveProgress: Sendable {

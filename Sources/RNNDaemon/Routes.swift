@@ -204,14 +204,14 @@ struct Routes {
                 throw APIFailure.badRequest("\(name) is not UTF-8 text: invalid byte sequence at offset \(offset)", field: "body")
             }
         } catch {
-            try? FileManager.default.removeItem(at: partial)
+            removePartial(partial)
             throw error
         }
         let sha = hasher.finalize()
         let target = directory.appendingPathComponent(sha)
         let existed = FileManager.default.fileExists(atPath: target.path)
         if existed {
-            try? FileManager.default.removeItem(at: partial)
+            removePartial(partial)
         } else {
             try FileManager.default.moveItem(at: partial, to: target)
             chmod(target.path, 0o440)
@@ -221,11 +221,19 @@ struct Routes {
         return JSONResponse.make(Self.datasetInfo(record), status: before == nil ? .created : .ok)
     }
 
+    /// Removes an upload's temporary file; a failure is logged (it is only disk space, never a dataset).
+    func removePartial(_ url: URL) {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        do { try FileManager.default.removeItem(at: url) } catch {
+            control.scheduler.logger.warning("cannot remove the temporary upload \(url.path): \(error)")
+        }
+    }
+
     /// An online, consistent copy of the database (VACUUM INTO a file in the state directory, sent, then
     /// removed): safe while runs train, unlike a copy of the live file.
     func backup() async throws -> Response {
         let file = store.stateDirectory.appendingPathComponent(".backup-\(UUID().uuidString).sqlite")
-        defer { try? FileManager.default.removeItem(at: file) }
+        defer { removePartial(file) }
         try await offload { [store] in try store.backup(to: file.path) }
         let bytes = try Data(contentsOf: file)
         return Response(status: .ok, headers: [.contentType: "application/vnd.sqlite3", .contentDisposition: "attachment; filename=\"rnnd-backup.sqlite\""],

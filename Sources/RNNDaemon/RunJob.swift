@@ -26,7 +26,7 @@ final class RunJob: Sendable {
     let hub: EventHub
     let logger: Logger
     let control = TrainingControl()
-    private let intent = Mutex<StopIntent?>(nil)
+    private let intent = Locked<StopIntent?>(nil)
     private let shuttingDown = Atomic<Bool>(false)
     /// Records the trainer's reports in order, off the training thread.
     private let recorder: DispatchQueue
@@ -229,7 +229,11 @@ final class RunJob: Sendable {
                 Thread.sleep(forTimeInterval: faultWindow)
                 let relative = Self.checkpointDirectory(runID) + "/" + URL(fileURLWithPath: c.path).lastPathComponent
                 _ = try store.addCheckpoint(runID: runID, step: c.step, path: relative, size: Int64(c.size), valLoss: c.valLoss, kind: c.kind)
-                try store.applyRetention(runID: runID, keepLast: keepCheckpoints, keepBest: 1)
+                let retention = try store.applyRetention(runID: runID, keepLast: keepCheckpoints, keepBest: 1)
+                for path in retention.leftOver {
+                    logger.warning("cannot remove the old checkpoint file \(path) (its row is gone: only disk space)")
+                    recordEvent(.error, "the old checkpoint file \(path) could not be removed; delete it by hand to free its space", step: c.step)
+                }
                 hub.publish(runID: runID, ProgressEvent(kind: .checkpoint, step: c.step, message: "\(c.kind) checkpoint written"))
             } catch {
                 logger.error("cannot record the checkpoint of step \(c.step): \(error)", metadata: ["train.step": "\(c.step)"])

@@ -3,7 +3,6 @@ import Logging
 import RNNAPI
 import RNNStore
 import ServiceLifecycle
-import Synchronization
 
 /// Starts queued runs (higher priority first, then earlier submission) while fewer than
 /// `concurrentRuns` train; stops them at a step boundary for cancel, pause and shutdown; after an unclean
@@ -20,7 +19,7 @@ final class Scheduler: Service, Sendable {
         var stopping = false
         var drained: CheckedContinuation<Void, Never>?
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(store: Store, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier, logger: Logger) {
         self.store = store

@@ -1,5 +1,5 @@
+import RNNAPI
 @preconcurrency import Dispatch
-import Synchronization
 
 /// Batches metric points into the store off the training threads: one transaction per `batchSize` points
 /// or per `interval`, whichever comes first. `record` only appends to a buffer.
@@ -13,8 +13,8 @@ public final class MetricWriter: Sendable {
     let batchSize: Int
     let capacity: Int
     let queue = DispatchQueue(label: "rnnd.metric-writer")
-    private let buffer = Mutex<[MetricPoint]>([])
-    private let failure = Mutex<StoreError?>(nil)
+    private let buffer = Locked<[MetricPoint]>([])
+    private let failure = Locked<StoreError?>(nil)
     // DispatchSourceTimer is thread-safe but not annotated Sendable; it is only scheduled and cancelled.
     private nonisolated(unsafe) let timer: DispatchSourceTimer
 

@@ -289,10 +289,17 @@ public final class Store: Sendable {
         }
     }
 
+    /// What retention removed: the paths of the rows deleted, and those of their files that could not be
+    /// removed (only disk space: no row points to them).
+    public struct Retention: Sendable, Equatable {
+        public var removed: [String]
+        public var leftOver: [String]
+    }
+
     /// Keeps the last `keepLast` checkpoints and the `keepBest` with the lowest validation loss of a run;
-    /// deletes the other rows, then their files, and returns their paths.
+    /// deletes the other rows, then their files.
     @discardableResult
-    public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> [String] {
+    public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> Retention {
         let doomed = try wrap("collecting checkpoints of run \(runID)") {
             try pool.write { db in
                 let rows = try checkpointRows(db, runID: runID)
@@ -303,8 +310,7 @@ public final class Store: Sendable {
                 return doomed.map(\.path)
             }
         }
-        _ = removeFiles(doomed)
-        return doomed
+        return Retention(removed: doomed, leftOver: removeFiles(doomed))
     }
 
     /// How many runs are in each state.

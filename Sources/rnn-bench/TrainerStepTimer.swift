@@ -1,7 +1,7 @@
+import RNNAPI
 import Foundation
 import RNNCore
 import RNNTraining
-import Synchronization
 
 /// A fixed random minibatch served as a dataset, so the benchmark times the real trainer step.
 struct BenchmarkData: TrainingData {
@@ -51,7 +51,7 @@ struct TrainerStepTimer {
             values["target_columns"] = .list(["y"])
         }
         let runConfig = try RunConfig(values)
-        let collected = Mutex<[StepMetrics]>([])
+        let collected = Locked<[StepMetrics]>([])
         let trainer = try Trainer(config: runConfig, data: BenchmarkData(config: config), checkpointDirectory: nil) { event in
             if case .step(let m) = event { collected.withLock { $0.append(m) } }
         }

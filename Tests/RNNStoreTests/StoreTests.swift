@@ -252,8 +252,9 @@ extension Store {
             try Data(count: 8).write(to: file)
             _ = try store.addCheckpoint(runID: run, step: step, path: "checkpoints/\(run)/\(step).ckpt", size: 8, valLoss: loss, kind: .periodic)
         }
-        let removed = try store.applyRetention(runID: run, keepLast: 2, keepBest: 1)
-        #expect(Set(removed) == ["checkpoints/\(run)/10.ckpt", "checkpoints/\(run)/30.ckpt"])
+        let retention = try store.applyRetention(runID: run, keepLast: 2, keepBest: 1)
+        #expect(retention.leftOver.isEmpty)
+        #expect(Set(retention.removed) == ["checkpoints/\(run)/10.ckpt", "checkpoints/\(run)/30.ckpt"])
         #expect(try store.checkpoints(runID: run).map(\.step) == [20, 40, 50])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["20.ckpt", "40.ckpt", "50.ckpt"], "collected files are removed")
 

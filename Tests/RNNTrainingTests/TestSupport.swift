@@ -1,12 +1,12 @@
+import RNNAPI
 import Foundation
 import RNNCore
 @testable import RNNTraining
-import Synchronization
 import Testing
 
 /// Collects the trainer's events (the sink is called from the trainer's thread).
 final class EventLog: Sendable {
-    private let events = Mutex<[TrainingEvent]>([])
+    private let events = Locked<[TrainingEvent]>([])
     func record(_ e: TrainingEvent) { events.withLock { $0.append(e) } }
     var all: [TrainingEvent] { events.withLock { $0 } }
     var losses: [Double] {

@@ -1,5 +1,5 @@
+import RNNAPI
 import RNNCore
-import Synchronization
 
 /// The order of the training examples in each epoch: a Fisher–Yates shuffle by a generator derived from
 /// (seed, epoch) alone, so a resumed run sees the same order. The last epoch's order is kept: every step
@@ -7,7 +7,7 @@ import Synchronization
 final class EpochShuffle: Sendable {
     let count: Int
     let seed: UInt64
-    private let cached = Mutex<(epoch: Int, order: [Int])?>(nil)
+    private let cached = Locked<(epoch: Int, order: [Int])?>(nil)
 
     init(count: Int, seed: UInt64) {
         self.count = count
