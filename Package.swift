@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // NIOCore and NIOHTTP1 are imported by the daemon and the client (they arrive with Hummingbird and
+        // AsyncHTTPClient; every imported module is declared).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // Already built as part of AsyncHTTPClient's stack; SHA-256 for datasets and checkpoints.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         // Tests only: reads the OpenAPI document to check its schemas against the wire types.
@@ -58,13 +61,16 @@ let package = Package(
                  resources: [.embedInCode("openapi.yaml")]),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
-            "RNNTraining", "RNNStore", "RNNAPI",
+            "RNNCore", "RNNTraining", "RNNStore", "RNNAPI",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RNNClient", dependencies: [
             "RNNAPI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
@@ -73,20 +79,22 @@ let package = Package(
         ),
         .executableTarget(
             name: "rnnd",
-            dependencies: ["RNNDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNDaemon", "RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "rnn-bench",
             dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
-        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNTraining", "RNNAPI"]),
-        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI"]),
+        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNCore", "RNNTraining", "RNNAPI"]),
+        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "Yams", package: "Yams")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
         .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore"]),
-        .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI"]),
+        .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI",
+                                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -180,9 +180,9 @@ public struct RNNClient: Sendable {
 
     public func submit(_ request: SubmitRequest) async throws -> RunInfo { try await call(.POST, "/v1/runs", body: request) }
 
-    public func runs(filter: String? = nil, sort: String? = nil, limit: Int? = nil, offset: Int? = nil, state: String? = nil) async throws -> [RunInfo] {
+    public func runs(filter: String? = nil, sort: String? = nil, limit: Int? = nil, offset: Int? = nil) async throws -> [RunInfo] {
         let list: RunList = try await call(.GET, "/v1/runs" + Self.query([
-            ("filter", filter), ("sort", sort), ("limit", limit.map(String.init)), ("offset", offset.map(String.init)), ("state", state),
+            ("filter", filter), ("sort", sort), ("limit", limit.map(String.init)), ("offset", offset.map(String.init)),
         ]))
         return list.runs
     }

@@ -29,11 +29,6 @@ public final class Buffer<Scalar: RNNScalar>: @unchecked Sendable {
 
     public func zero() { pointer.update(repeating: 0, count: count) }
 
-    public func copy(from other: Buffer<Scalar>) {
-        precondition(other.count == count, "buffer sizes differ")
-        pointer.update(from: other.pointer, count: count)
-    }
-
     public subscript(index: Int) -> Scalar {
         get { pointer[index] }
         set { pointer[index] = newValue }

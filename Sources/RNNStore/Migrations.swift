@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The schema's migrations: the numbered SQL files of the top-level migrations/ folder, compiled into the
@@ -15,14 +16,31 @@ enum Migrations {
             let text = String(decoding: sql, as: UTF8.self)
             migrator.registerMigration(id) { db in try db.execute(sql: text) }
         }
+        try refuseNewer(writer, path: path)
+        try migrator.migrate(writer)
+    }
+
+    /// Throws `.newerSchema` when the database has a migration this binary does not know.
+    static func refuseNewer(_ reader: any DatabaseReader, path: String) throws {
         let known = Set(all.map(\.id))
-        let applied = try writer.read { db -> [String] in
+        let applied = try reader.read { db -> [String] in
             guard try db.tableExists("grdb_migrations") else { return [] }
             return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
         if let unknown = applied.first(where: { !known.contains($0) }) {
             throw StoreError(.newerSchema, "\(path) was written by a newer rnnd (schema migration \(unknown) is unknown to this binary, which knows up to \(all.last!.id)); upgrade rnnd, or restore a backup made by this version — the database was not changed")
         }
-        try migrator.migrate(writer)
+    }
+
+    /// The same check on an existing file before rnnd opens its pool: opening a pool on a WAL database
+    /// whose log is empty writes to the log (GRDB makes sure a non-empty one exists), and a database this
+    /// binary must refuse is left byte for byte as it was. A single connection that only reads writes nothing.
+    static func refuseNewer(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let probe: DatabaseQueue
+        do { probe = try DatabaseQueue(path: path) } catch {
+            throw StoreError(.database, "cannot open the database \(path): \(error)")
+        }
+        try refuseNewer(probe, path: path)
     }
 }

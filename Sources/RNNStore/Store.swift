@@ -18,6 +18,7 @@ public final class Store: Sendable {
             // Commits survive power loss; a run commits only a few times a second.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        try Migrations.refuseNewer(path: path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
@@ -364,8 +365,4 @@ public final class Store: Sendable {
         }
     }
 
-    /// Rebuilds the database file to return free pages to the file system.
-    public func vacuum() throws {
-        try wrap("vacuuming") { try pool.vacuum() }
-    }
 }

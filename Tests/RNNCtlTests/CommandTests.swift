@@ -46,7 +46,7 @@ struct CommandTests {
         #expect(try Submit.readConfig(json.path) == expected)
         #expect(try Submit.readConfig(toml.path) == expected)
         #expect(throws: (any Error).self) { try Submit.readConfig(bad.path) }
-        #expect(try Submit.kind(of: "x.csv", given: nil) == .csv && Submit.kind(of: "x.jsonl", given: nil) == .jsonl && Submit.kind(of: "x.txt", given: nil) == .text)
+        #expect(Submit.kind(of: "x.csv", given: nil) == .csv && Submit.kind(of: "x.jsonl", given: nil) == .jsonl && Submit.kind(of: "x.txt", given: nil) == .text)
     }
 
     @Test func otherCommandsParse() throws {
@@ -55,7 +55,11 @@ struct CommandTests {
         let status = try Status.parse(["--format", "id,state", "--no-header"])
         #expect(status.output.format == "id,state" && status.output.noHeader)
         let fork = try Fork.parse(["7", "--checkpoint", "best", "--set", "lr=0.001"])
-        #expect(fork.run == "7" && fork.checkpoint == "best")
+        #expect(fork.run == "7" && fork.checkpoint == .best)
+        #expect(try Export.parse(["7", "--checkpoint", "120", "-o", "m.safetensors"]).checkpoint == .step(120))
+        #expect(throws: (any Error).self) { try Export.parse(["7", "--checkpoint", "newest", "-o", "m.safetensors"]) }
+        #expect(try Upload.parse(["a.txt", "--kind", "jsonl"]).kind == .jsonl)
+        #expect(throws: (any Error).self) { try Upload.parse(["a.txt", "--kind", "pdf"]) }
         let sample = try Sample.parse(["7", "--prime", "ROMEO:", "--length", "500", "--temperature", "0.8", "--top-k", "5", "--seed", "1"])
         #expect(sample.prime == "ROMEO:" && sample.length == 500 && sample.topK == 5)
         #expect(throws: (any Error).self) { try Compare.parse(["7"]) }

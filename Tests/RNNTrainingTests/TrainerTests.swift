@@ -111,3 +111,11 @@ import Testing
         #expect(accuracies.last! >= 0.9, "validation accuracy \(accuracies)")
     }
 }
+
+@Suite struct CRC32Tests {
+    /// The standard check value of CRC-32/ISO-HDLC (zlib's), and the empty input.
+    @Test func standardCheckValue() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
+    }
+}

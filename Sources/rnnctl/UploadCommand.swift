@@ -15,7 +15,7 @@ struct Upload: AsyncParsableCommand {
     )
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The dataset file (text, .csv or .jsonl).") var file: String
-    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: String?
+    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: DatasetKind?
     @Flag(name: .shortAndLong, help: "Print only the SHA-256, no progress.") var quiet = false
 
     func run() async throws {

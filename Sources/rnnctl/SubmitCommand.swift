@@ -15,7 +15,7 @@ struct Submit: AsyncParsableCommand {
     )
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "The dataset file to upload (text, .csv or .jsonl).") var data: String?
-    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: String?
+    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: DatasetKind?
     @Option(help: "An uploaded dataset's SHA-256, instead of --data.") var dataset: String?
     @Option(help: "A configuration file: JSON object, or key = value lines.") var config: String?
     @Option(name: .customLong("set"), help: "A configuration key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
@@ -47,11 +47,8 @@ struct Submit: AsyncParsableCommand {
         }
     }
 
-    static func kind(of file: String, given: String?) throws -> DatasetKind {
-        if let given {
-            guard let kind = DatasetKind(rawValue: given) else { throw CLIError.usage("--kind must be text, csv or jsonl") }
-            return kind
-        }
+    static func kind(of file: String, given: DatasetKind?) -> DatasetKind {
+        if let given { return given }
         switch (file as NSString).pathExtension.lowercased() {
         case "csv": return .csv
         case "jsonl", "ndjson": return .jsonl
@@ -60,8 +57,8 @@ struct Submit: AsyncParsableCommand {
     }
 
     /// Uploads `file` unless rnnd already has its bytes (same SHA-256), with a progress bar on a terminal.
-    static func upload(_ client: RNNClient, file: String, kind given: String?, quiet: Bool) async throws -> DatasetInfo {
-        let kind = try kind(of: file, given: given)
+    static func upload(_ client: RNNClient, file: String, kind given: DatasetKind?, quiet: Bool) async throws -> DatasetInfo {
+        let kind = kind(of: file, given: given)
         guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError.usage("cannot read \(file)") }
         guard let sha = try? SHA256Hex.hex(ofFile: file) else { throw CLIError.usage("cannot read \(file)") }
         if let existing = try await client.dataset(sha256: sha) {
@@ -105,5 +102,3 @@ struct Submit: AsyncParsableCommand {
         return out
     }
 }
-
-func printErrorInline(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }

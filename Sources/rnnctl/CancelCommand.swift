@@ -1,0 +1,14 @@
+import ArgumentParser
+import Foundation
+import RNNAPI
+import RNNClient
+
+struct Cancel: RunAction {
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel runs: a queued run at once, a running one at its next step boundary after a checkpoint.",
+        discussion: "Example: rnnctl cancel 12 13")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Run ids.") var runs: [String]
+    static let verb = "cancel requested"
+    static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.cancel(id) }
+}

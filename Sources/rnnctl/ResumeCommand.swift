@@ -1,0 +1,14 @@
+import ArgumentParser
+import Foundation
+import RNNAPI
+import RNNClient
+
+struct Resume: RunAction {
+    static let configuration = CommandConfiguration(
+        abstract: "Queue paused runs again; each continues from its last checkpoint.",
+        discussion: "Example: rnnctl resume 12")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Run ids.") var runs: [String]
+    static let verb = "queued again"
+    static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.resume(id) }
+}
