@@ -55,7 +55,10 @@ public enum Daemon {
             },
             logger: logger
         )
-        var services: [any Service] = [scheduler, unixApp]
+        // Shut down in reverse order: first the herald (STOPPING=1, watchers' streams end), then the
+        // servers, then the scheduler, which stops the runs at a step boundary; the watchdog pings to the end.
+        var services: [any Service] = notifier.watchdogInterval.map { [WatchdogService(notifier: notifier, interval: $0)] } ?? []
+        services += [scheduler, unixApp] as [any Service]
         if let listen = settings.tcpListen, let token {
             let (host, port) = try hostAndPort(listen)
             services.append(Application(
@@ -63,20 +66,9 @@ public enum Daemon {
                 configuration: .init(address: .hostname(host, port: port), serverName: "rnnd"),
                 logger: logger))
         }
-        // Shut down in reverse order: first this herald (STOPPING=1, watchers' streams end), then the
-        // servers, last the scheduler, which stops the runs at a step boundary.
         services.append(ShutdownHerald { notifier.stopping(); hub.finishAll() })
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let watchdog = notifier.watchdogInterval.map { interval in
-            Task {
-                while !Task.isCancelled {
-                    notifier.watchdog()
-                    try? await Task.sleep(for: interval)
-                }
-            }
-        }
-        defer { watchdog?.cancel() }
         try await group.run()
         do {
             try metrics.flush()
@@ -91,7 +83,15 @@ public enum Daemon {
     static func makeRouter(control: RunControl, settings: DaemonSettings, token: String?) -> Router<DaemonContext> {
         let router = Router(context: DaemonContext.self)
         if let token { router.add(middleware: LoopbackTokenMiddleware(token: token)) }
-        Routes(control: control, settings: settings).add(to: router)
+        router.add(middleware: ErrorMiddleware())
+        SystemController(control: control).add(to: router)
+        DatasetController(control: control, settings: settings).add(to: router)
+        RunController(control: control).add(to: router)
+        RunActionController(control: control).add(to: router)
+        RunHistoryController(control: control).add(to: router)
+        ModelController(control: control).add(to: router)
+        // Added after the routes, so it wraps only what no route matched (a route's middleware is fixed
+        // when the route is added; the not-found responder takes all of them).
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
@@ -121,6 +121,20 @@ public enum Daemon {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
             throw DaemonError(.io, "cannot create the socket directory \(directory): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// systemd's watchdog: WATCHDOG=1 every `interval` (half of WATCHDOG_USEC) from a task training never
+/// blocks. The first service, so the last to stop: it pings while the runs stop at their step boundary.
+struct WatchdogService: Service {
+    let notifier: SystemdNotifier
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            notifier.watchdog()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -34,6 +34,22 @@ final class RunControl: Sendable {
         return record
     }
 
+    /// The dataset a run trains on.
+    func dataset(of run: RunRecord) throws -> DatasetRecord {
+        guard let dataset = try store.dataset(id: run.datasetID) else {
+            throw APIFailure(.internalServerError, "run \(run.id) refers to dataset \(run.datasetID), which is not in the database")
+        }
+        return dataset
+    }
+
+    /// Removes a temporary file (an upload's, a backup's); a failure is logged: it is only disk space.
+    func removeLeftover(_ url: URL) {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        do { try FileManager.default.removeItem(at: url) } catch {
+            scheduler.logger.warning("cannot remove the temporary file \(url.path): \(error)")
+        }
+    }
+
     func datasetBytes(_ record: DatasetRecord) throws -> [UInt8] {
         do {
             return try Array(Data(contentsOf: store.stateDirectory.appendingPathComponent(record.path)))
@@ -45,12 +61,7 @@ final class RunControl: Sendable {
     // MARK: runs
 
     func info(_ record: RunRecord, datasets: inout [Int64: String]) throws -> RunInfo {
-        if datasets[record.datasetID] == nil {
-            guard let dataset = try store.dataset(id: record.datasetID) else {
-                throw APIFailure(.internalServerError, "run \(record.id) refers to dataset \(record.datasetID), which is not in the database")
-            }
-            datasets[record.datasetID] = dataset.sha256
-        }
+        if datasets[record.datasetID] == nil { datasets[record.datasetID] = try dataset(of: record).sha256 }
         let summaries = Dictionary(try store.summaries(runID: record.id).map { ($0.name, $0) }) { a, _ in a }
         let live = record.state == .running ? hub.progress(runID: record.id) : nil
         let config = try Self.config(of: record)

@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RNNAPI
+import RNNStore
+import RNNTraining
+
+/// A run's trained model, from one of its checkpoints: export, sample, forecast, evaluate. The work runs
+/// off the server's event loops.
+struct ModelController {
+    let control: RunControl
+    var store: Store { control.store }
+
+    func add(to router: Router<DaemonContext>) {
+        router.get("/v1/runs/:id/export", use: export)
+        router.post("/v1/runs/:id/sample", use: sample)
+        router.post("/v1/runs/:id/forecast", use: forecast)
+        router.post("/v1/runs/:id/evaluate", use: evaluate)
+    }
+
+    @Sendable func export(_ request: Request, context: DaemonContext) async throws -> Response {
+        let (model, step) = try await control.model(of: try context.runID(), request.uri.queryParameters.get("checkpoint"))
+        let bytes = model.safetensors()
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"step-\(step).safetensors\""],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    @Sendable func sample(_ request: Request, context: DaemonContext) async throws -> Response {
+        let body = try await request.decode(SampleRequest.self, limit: context.maxUploadSize)
+        let (model, step) = try await control.model(of: try context.runID(), body.checkpoint)
+        if let seed = body.seed, seed < 0 { throw APIFailure.badRequest("seed must not be negative", field: "seed") }
+        let text = try await offload {
+            try model.sample(prime: body.prime, length: body.length, temperature: body.temperature ?? 1, topK: body.topK,
+                             seed: UInt64(body.seed ?? 1))
+        }
+        return JSONResponse.make(SampleResponse(text: text, checkpointStep: step))
+    }
+
+    @Sendable func forecast(_ request: Request, context: DaemonContext) async throws -> Response {
+        let id = try context.runID()
+        let body = try await request.decode(ForecastRequest.self, limit: context.maxUploadSize)
+        let (model, step) = try await control.model(of: id, body.checkpoint)
+        let dataset = try body.dataset.map { try control.dataset(sha256: $0) } ?? control.dataset(of: try control.record(id))
+        let bytes = try control.datasetBytes(dataset)
+        let values = try await offload { try model.forecast(csv: bytes, name: dataset.name, steps: body.steps) }
+        return JSONResponse.make(ForecastResponse(columns: model.metadata.targetColumns ?? [], values: values, checkpointStep: step))
+    }
+
+    @Sendable func evaluate(_ request: Request, context: DaemonContext) async throws -> Response {
+        let body = try await request.decode(EvaluateRequest.self, limit: context.maxUploadSize)
+        let dataset = try control.dataset(sha256: body.dataset)
+        let (model, step) = try await control.model(of: try context.runID(), body.checkpoint)
+        let bytes = try control.datasetBytes(dataset)
+        let result = try await offload {
+            dataset.kind == .text ? try model.evaluate(text: bytes, name: dataset.name)
+                                  : try model.evaluate(data: bytes, name: dataset.name, kind: dataset.kind)
+        }
+        return JSONResponse.make(EvaluateResponse(loss: result.loss, bitsPerChar: result.bitsPerChar, accuracy: result.accuracy,
+                                                  count: result.count, checkpointStep: step))
+    }
+}

@@ -1,0 +1,31 @@
+import Hummingbird
+import RNNAPI
+
+/// What a user asks of a run: cancel, pause, resume, fork. The uid that asks is recorded.
+struct RunActionController {
+    let control: RunControl
+
+    func add(to router: Router<DaemonContext>) {
+        router.post("/v1/runs/:id/cancel", use: cancel)
+        router.post("/v1/runs/:id/pause", use: pause)
+        router.post("/v1/runs/:id/resume", use: resume)
+        router.post("/v1/runs/:id/fork", use: fork)
+    }
+
+    @Sendable func cancel(_ request: Request, context: DaemonContext) async throws -> Response {
+        JSONResponse.make(try control.cancel(try context.runID(), uid: await context.peerUID()))
+    }
+
+    @Sendable func pause(_ request: Request, context: DaemonContext) async throws -> Response {
+        JSONResponse.make(try control.pause(try context.runID(), uid: await context.peerUID()))
+    }
+
+    @Sendable func resume(_ request: Request, context: DaemonContext) async throws -> Response {
+        JSONResponse.make(try control.resume(try context.runID(), uid: await context.peerUID()))
+    }
+
+    @Sendable func fork(_ request: Request, context: DaemonContext) async throws -> Response {
+        let body = try await request.decode(ForkRequest.self, limit: context.maxUploadSize)
+        return JSONResponse.make(try control.fork(try context.runID(), body, uid: await context.peerUID()), status: .created)
+    }
+}

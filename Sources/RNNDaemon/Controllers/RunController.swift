@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import RNNAPI
+import RNNStore
+
+/// Runs as records: submit, list, one run in full, delete, and the comparison of several.
+struct RunController {
+    let control: RunControl
+    var store: Store { control.store }
+
+    func add(to router: Router<DaemonContext>) {
+        router.post("/v1/runs", use: submit)
+        router.get("/v1/runs", use: list)
+        router.get("/v1/runs/:id", use: get)
+        router.delete("/v1/runs/:id", use: delete)
+        router.get("/v1/compare", use: compare)
+    }
+
+    @Sendable func submit(_ request: Request, context: DaemonContext) async throws -> Response {
+        let body = try await request.decode(SubmitRequest.self, limit: context.maxUploadSize)
+        return JSONResponse.make(try await control.submit(body, uid: await context.peerUID()), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: DaemonContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        let limit = try QueryValue.integer(q.get("limit"), "limit", default: 50, range: 1...10_000)
+        let offset = try QueryValue.integer(q.get("offset"), "offset", default: 0, range: 0...Int.max)
+        let sort = q.get("sort").map { $0.split(separator: ",").map(String.init) } ?? ["-submitted"]
+        var datasets: [Int64: String] = [:]
+        let runs = try store.listRuns(filter: q.get("filter"), sort: sort, limit: limit, offset: offset)
+            .map { try control.info($0.run, datasets: &datasets) }
+        return JSONResponse.make(RunList(runs: runs))
+    }
+
+    @Sendable func get(_ request: Request, context: DaemonContext) async throws -> Response {
+        JSONResponse.make(try control.detail(try context.runID()))
+    }
+
+    @Sendable func delete(_ request: Request, context: DaemonContext) async throws -> Response {
+        try control.delete(try context.runID())
+        return Response(status: .noContent)
+    }
+
+    @Sendable func compare(_ request: Request, context: DaemonContext) async throws -> Response {
+        guard let list = request.uri.queryParameters.get("runs") else { throw APIFailure.badRequest("give runs=ID,ID,…", field: "runs") }
+        let ids = try list.split(separator: ",").map { part -> Int64 in
+            guard let id = Int64(part) else { throw APIFailure.badRequest("\"\(part)\" is not a run id", field: "runs") }
+            return id
+        }
+        guard ids.count >= 2 else { throw APIFailure.badRequest("compare needs at least two runs", field: "runs") }
+        for id in ids { _ = try control.record(id) }
+        let comparison = try store.compare(runIDs: ids)
+        var datasets: [Int64: String] = [:]
+        return JSONResponse.make(Comparison(
+            runs: try comparison.runs.map { try control.info($0, datasets: &datasets) },
+            differences: comparison.differences.mapValues { $0.map { $0.map(APIValue.init) } },
+            metrics: comparison.summaries.map { $0.map(RunControl.summary) }))
+    }
+}

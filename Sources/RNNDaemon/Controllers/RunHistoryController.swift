@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RNNAPI
+import RNNStore
+
+/// What a run recorded and reports: metric series, checkpoints, events, and the live progress stream.
+struct RunHistoryController {
+    let control: RunControl
+    var store: Store { control.store }
+
+    func add(to router: Router<DaemonContext>) {
+        router.get("/v1/runs/:id/metrics/:name", use: series)
+        router.get("/v1/runs/:id/checkpoints", use: checkpoints)
+        router.get("/v1/runs/:id/events", use: events)
+        router.get("/v1/runs/:id/stream", use: stream)
+    }
+
+    @Sendable func series(_ request: Request, context: DaemonContext) async throws -> Response {
+        let id = try context.runID()
+        _ = try control.record(id)
+        let name = try context.parameters.require("name")
+        let q = request.uri.queryParameters
+        let maxPoints = try q.get("max_points").map { try QueryValue.integer($0, "max_points", default: 0, range: 2...1_000_000) }
+        let from = try QueryValue.integer(q.get("from"), "from", default: 0, range: 0...Int.max)
+        let to = try QueryValue.integer(q.get("to"), "to", default: Int.max, range: from...Int.max)
+        let points = try store.series(runID: id, name: name, steps: from...to, maxPoints: maxPoints)
+        return JSONResponse.make(Series(run: id, name: name, points: points.map { SeriesPointInfo(step: $0.step, value: $0.value) }))
+    }
+
+    @Sendable func checkpoints(_ request: Request, context: DaemonContext) async throws -> Response {
+        let id = try context.runID()
+        _ = try control.record(id)
+        return JSONResponse.make(try store.checkpoints(runID: id).map(RunControl.checkpoint))
+    }
+
+    @Sendable func events(_ request: Request, context: DaemonContext) async throws -> Response {
+        let id = try context.runID()
+        _ = try control.record(id)
+        return JSONResponse.make(try store.events(runID: id).map(RunControl.event))
+    }
+
+    /// Server-Sent Events: the run's current state first, then every report until the run ends.
+    @Sendable func stream(_ request: Request, context: DaemonContext) async throws -> Response {
+        let id = try context.runID()
+        let record = try control.record(id)
+        let events = control.hub.subscribe(runID: id)  // before reading the state, so nothing falls between
+        let current = try control.info(record)
+        @Sendable func frame(_ event: ProgressEvent) -> ByteBuffer {
+            let json = (try? APIJSON.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return ByteBuffer(string: "event: \(event.kind.rawValue)\ndata: \(json)\n\n")
+        }
+        let first = ProgressEvent(kind: .state, step: current.step, epoch: current.epoch, trainLoss: current.trainLoss,
+                                  state: current.state, message: "current state")
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
+            try await writer.write(frame(first))
+            if !current.isFinal {
+                for await event in events { try await writer.write(frame(event)) }
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RNNAPI
+
+extension Request {
+    /// The body as a request type, checked strictly: a JSON object, no unknown fields, every field of the
+    /// right type, at most `limit` bytes.
+    func decode<T: APIRequest>(_ type: T.Type, limit: Int) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw APIFailure(.contentTooLarge, "the request body is larger than \(limit) bytes")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw APIFailure.badRequest("the request body is not a JSON object")
+        }
+        if let unknown = object.keys.sorted().first(where: { !T.fields.contains($0) }) {
+            throw APIFailure.badRequest("unknown field \"\(unknown)\" (known: \(T.fields.sorted().joined(separator: ", ")))", field: unknown)
+        }
+        do {
+            return try APIJSON.decoder.decode(T.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            let name = Self.snake(key.stringValue)
+            throw APIFailure.badRequest("missing field \"\(name)\"", field: name)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let name = context.codingPath.map { Self.snake($0.stringValue) }.joined(separator: ".")
+            throw APIFailure.badRequest("field \"\(name)\" has the wrong type: \(context.debugDescription)", field: name)
+        } catch let DecodingError.dataCorrupted(context) {
+            let name = context.codingPath.map { Self.snake($0.stringValue) }.joined(separator: ".")
+            throw APIFailure.badRequest("field \"\(name)\": \(context.debugDescription)", field: name)
+        }
+    }
+
+    static func snake(_ name: String) -> String {
+        name.reduce(into: "") { out, c in
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+    }
+}
