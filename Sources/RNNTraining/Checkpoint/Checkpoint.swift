@@ -78,7 +78,7 @@ public struct Checkpoint: Sendable, Equatable {
     public init(bytes: [UInt8], name: String) throws {
         func bad(_ why: String) -> TrainingError { TrainingError(.invalidCheckpoint, "\(name): \(why)") }
         guard bytes.count >= 8 + 4 + 8 + 4, Array(bytes[0..<8]) == Checkpoint.magic else { throw bad("not an rnnd checkpoint") }
-        let stored = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        let stored = uint32LE(bytes.suffix(4))
         guard CRC32.checksum(bytes.dropLast(4)) == stored else { throw bad("checksum mismatch: the file is truncated or corrupted") }
         var reader = ByteReader(bytes: bytes, position: 8, end: bytes.count - 4)
         let version: UInt32 = try reader.read(orThrow: bad("truncated"))
@@ -105,7 +105,7 @@ public struct Checkpoint: Sendable, Equatable {
     public func write(to url: URL) throws -> (size: Int, checksum: UInt32) {
         let bytes = encoded()
         try FileIO.writeAtomically(bytes, to: url)
-        let checksum = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        let checksum = uint32LE(bytes.suffix(4))
         return (bytes.count, checksum)
     }
 
@@ -116,13 +116,18 @@ public struct Checkpoint: Sendable, Equatable {
         guard let end = try? handle.seekToEnd(), end >= 4 else { return nil }
         try? handle.seek(toOffset: end - 4)
         guard let tail = try? handle.read(upToCount: 4), tail.count == 4 else { return nil }
-        let checksum = tail.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        let checksum = uint32LE(tail)
         return (Int(end), checksum)
     }
 
     public static func read(from url: URL) throws -> Checkpoint {
         try Checkpoint(bytes: FileIO.read(url), name: url.lastPathComponent)
     }
+}
+
+/// The little-endian UInt32 of four bytes (the trailing CRC-32 of a checkpoint file).
+private func uint32LE(_ bytes: some Collection<UInt8>) -> UInt32 {
+    bytes.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
 }
 
 private func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
