@@ -9,8 +9,17 @@
 #endif
 #define INLINE static inline __attribute__((always_inline))
 
-// Cephes expf: range reduction by ln 2, degree-5 polynomial, scale by 2^n through the exponent bits.
-// Branch-free so that loops over it vectorise.
+// Cephes expf: e^x = 2^n · e^r with n = round(x / ln 2) and |r| ≤ ln 2 / 2; e^r by a degree-5 polynomial;
+// 2^n written straight into a float's exponent bits. Branch-free so that loops over it vectorise.
+//
+// - Rounding: adding magic = 1.5 · 2^23 pushes the fraction bits out of the float, so `shifted` holds
+//   round(x · log2 e) in the low bits of its mantissa, and `shifted - magic` is n as a float.
+// - Cody–Waite reduction: r = x - n·ln 2 with ln 2 split in two, C1 = 0.693359375 (= 355/512, few enough
+//   bits that n·C1 is exact for |n| ≤ 128) and C2 = -2.12194440e-4 (the rest of ln 2); subtracting n·C1
+//   then n·C2 loses no bits, where one product with a rounded ln 2 would lose about 8.
+// - Scale: the bits of `shifted` minus the bits of magic (0x4B400000) are n as an integer; plus the bias
+//   127, shifted into the exponent field (<< 23), they are the float 2^n. The clamp to [-87.3, 88.3] keeps
+//   n + 127 within 1…254, so the result never becomes a denormal or infinity through this path.
 INLINE float fast_exp(float x) {
     x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
     const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to the nearest integer
@@ -191,10 +200,9 @@ INLINE void micro_kernel(const size_t MR, const size_t NR, size_t k, const float
     }
 }
 
-#define MR_CASES(MAXMR, NR)                                                                              \
+// The rows of one block of the 6-row tiling: 6, or the remainder 1…5 of the last block.
+#define MR_CASES(NR)                                                                                     \
     switch (mr) {                                                                                        \
-    case 8: micro_kernel(8, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
-    case 7: micro_kernel(7, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
     case 6: micro_kernel(6, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
     case 5: micro_kernel(5, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
     case 4: micro_kernel(4, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
@@ -205,7 +213,8 @@ INLINE void micro_kernel(const size_t MR, const size_t NR, size_t k, const float
 
 // Two register tilings of at most 24 accumulators: 6 rows × 4 panels, or 8 rows × 3 panels when the row
 // count is a multiple of 8 but not of 6 (batches and shards of 16, 32, 64 rows: no 2- or 4-row remainder)
-// and k is long enough to amortise the wider A broadcasts. Measured (best of 15, AVX-512): 64×1024×256
+// and k is long enough to amortise the wider A broadcasts. The 8-row path assumes m % 8 == 0 — every row
+// block is a full 8 rows, so it needs no remainder kernel — which `tall` checks. Measured (best of 15, AVX-512): 64×1024×256
 // 135 → 154 GFLOP/s, 32×128×512 125 → 150; but 32×512×128 drops 144 → 105, hence the k threshold.
 MULTIVERSION void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda,
                                       const float *packed, float *c, size_t ldc, int accumulate) {
@@ -229,10 +238,10 @@ MULTIVERSION void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float 
                 continue;
             }
             switch (nr) {
-            case 4: MR_CASES(6, 4) break;
-            case 3: MR_CASES(6, 3) break;
-            case 2: MR_CASES(6, 2) break;
-            default: MR_CASES(6, 1) break;
+            case 4: MR_CASES(4) break;
+            case 3: MR_CASES(3) break;
+            case 2: MR_CASES(2) break;
+            default: MR_CASES(1) break;
             }
         }
     }

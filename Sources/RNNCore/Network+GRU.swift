@@ -34,6 +34,16 @@ extension Network {
         }
     }
 
+    /// Back-propagation through time for one GRU layer, from the forward pass above. Per step and unit, with
+    /// dh the gradient reaching h' (from the layer above at this step, plus from step t+1 through W_hh):
+    ///   h' = (1 - z)·n + z·h_prev            ⇒ ∂h'/∂n = 1 - z,   ∂h'/∂z = h_prev - n,   ∂h'/∂h_prev ∋ z
+    ///   n = tanh(a_n), a_n = x_n + r·hn       ⇒ d a_n = dh·(1 - z)·(1 - n²)            (`dnPre`)
+    ///   z = σ(a_z)                            ⇒ d a_z = dh·(h_prev - n)·z·(1 - z)      (`dzPre`)
+    ///   r = σ(a_r), enters a_n as r·hn        ⇒ d a_r = d a_n·hn·r·(1 - r)             (`drPre`)
+    /// where hn = W_hn h_prev + b_hn was kept by the forward pass. The input projection's gradients are the
+    /// pre-activation gradients as they are (r, z, n); the recurrent product's are the same for r and z but
+    /// d a_n·r for n, because r multiplies W_hn h_prev + b_hn. dh_prev = dh·z plus dG_h · W_hh (added by
+    /// `recurrentBackward` before the previous step).
     func gruBackward<Scalar: RNNScalar>(
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>

@@ -16,6 +16,14 @@ extension Network {
         }
     }
 
+    /// Back-propagation through time for one plain layer, from the forward pass above. With a = the
+    /// pre-activation (x·W_ihᵀ + b_ih + h_prev·W_hhᵀ + b_hh) and h' = tanh(a), per step and unit:
+    ///   d a = (dh_out + dh_next)·(1 - h'²)
+    /// where dh_out comes from the layer above at this step and dh_next from step t+1 through W_hh. The
+    /// forward pass kept h' (not a), and tanh' = 1 - tanh², so nothing else is needed. d a is at once the
+    /// gradient of the input projection and of the recurrent product (they add into one pre-activation),
+    /// and dh_prev = d a · W_hh, computed by `recurrentBackward` before the previous step. This product,
+    /// repeated T times with |1 - h'²| ≤ 1, is why the gradient vanishes over long spans (README, "Why LSTMs").
     func rnnBackward<Scalar: RNNScalar>(
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>

@@ -11,11 +11,8 @@ struct MemoryEstimate {
     init(config: RunConfig, data: any TrainingData) {
         let spec = data.networkSpec(config)
         let p = Network(spec: spec).parameterCount
-        let optimizerCopies: Int
-        switch config.optimizer {
-        case .sgd: optimizerCopies = config.momentum > 0 ? 1 : 0
-        case .adam, .adamw, .rmsprop: optimizerCopies = 2
-        }
+        // The optimizer's own count of state buffers (RMSprop without momentum keeps one, not two).
+        let optimizerCopies = Trainer.optimizerKind(config).stateBufferCount
         let w = config.workers
         let rows = (data.batchSize + w - 1) / w
         let perStep = config.layers * config.hiddenSize * (spec.cell.gateCount * 2 + 6) + spec.outputSize * 2 + spec.inputWidth

@@ -63,7 +63,8 @@ public final class Trainer: @unchecked Sendable {
         rollbackPoint = checkpoint ?? makeCheckpoint()
     }
 
-    static func optimizerKind(_ c: RunConfig) -> OptimizerKind {
+    /// The optimizer a configuration asks for.
+    public static func optimizerKind(_ c: RunConfig) -> OptimizerKind {
         switch c.optimizer {
         case .sgd: .sgd(momentum: c.momentum, nesterov: c.nesterov)
         case .adam: .adam(beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon)
