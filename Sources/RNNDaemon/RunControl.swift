@@ -103,14 +103,11 @@ final class RunControl: Sendable {
         let record = try record(id)
         let config = try Self.config(of: record)
         return RunDetail(run: try info(record), config: config,
-                         metrics: try store.summaries(runID: id).map(Self.summary),
+                         metrics: try store.summaries(runID: id),
                          checkpoints: try store.checkpoints(runID: id).map(Self.checkpoint),
                          events: try store.events(runID: id).map(Self.event))
     }
 
-    static func summary(_ s: MetricSummary) -> MetricSummaryInfo {
-        MetricSummaryInfo(name: s.name, latestStep: s.latestStep, latestValue: s.latestValue, bestStep: s.bestStep, bestValue: s.bestValue, count: s.count)
-    }
     static func checkpoint(_ c: CheckpointRow) -> CheckpointInfo {
         CheckpointInfo(step: c.step, size: c.size, sha256: c.sha256, valLoss: c.valLoss, kind: c.kind, createdAt: c.createdAt)
     }

@@ -84,25 +84,6 @@ public struct MetricPoint: Sendable, Equatable {
     }
 }
 
-/// Latest and best value of one metric of one run. Best is the lowest, except for metrics whose name
-/// ends in `accuracy` or `_per_s`, where it is the highest.
-public struct MetricSummary: Sendable, Equatable {
-    public var name: String
-    public var latestStep: Int
-    public var latestValue: Double
-    public var bestStep: Int
-    public var bestValue: Double
-    public var count: Int
-
-    static func higherIsBetter(_ name: String) -> Bool { name.hasSuffix("accuracy") || name.hasSuffix("_per_s") }
-}
-
-/// One point of a (possibly downsampled) series.
-public struct SeriesPoint: Sendable, Equatable {
-    public var step: Int
-    public var value: Double
-}
-
 public struct CheckpointRow: Sendable, Equatable {
     public var id: Int64
     public var runID: Int64

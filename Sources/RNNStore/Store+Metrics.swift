@@ -1,4 +1,5 @@
 import GRDB
+import RNNAPI
 
 extension Store {
     static let rollupLevels = [1, 2, 3]
@@ -54,7 +55,7 @@ extension Store {
     /// Returns whether the batch replays steps already recorded (then everything was recomputed).
     private func updateSummary(_ db: Database, _ batch: [MetricPoint]) throws -> Bool {
         let runID = batch[0].runID, name = batch[0].name
-        let higher = MetricSummary.higherIsBetter(name)
+        let higher = Store.higherIsBetter(name)
         let existing = try Row.fetchOne(db, sql: "SELECT * FROM metric_summary WHERE run_id = ? AND name = ?", arguments: [runID, name])
         let minStep = batch.map(\.step).min()!
         if let existing, minStep <= (existing["latest_step"] as Int) {
@@ -134,10 +135,15 @@ extension Store {
     }
 
     /// The latest and best values of every metric of a run.
-    public func summaries(runID: Int64) throws -> [MetricSummary] {
+    /// Whether a larger value of the metric is the better one: names ending in `accuracy` or `_per_s`.
+    /// Summaries keep the lowest value as the best of every other metric.
+    static func higherIsBetter(_ name: String) -> Bool { name.hasSuffix("accuracy") || name.hasSuffix("_per_s") }
+
+    /// Latest and best value of each metric of a run.
+    public func summaries(runID: Int64) throws -> [MetricSummaryInfo] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM metric_summary WHERE run_id = ? ORDER BY name", arguments: [runID]).map {
-                MetricSummary(name: $0["name"], latestStep: $0["latest_step"], latestValue: $0["latest_value"],
+                MetricSummaryInfo(name: $0["name"], latestStep: $0["latest_step"], latestValue: $0["latest_value"],
                               bestStep: $0["best_step"], bestValue: $0["best_value"], count: $0["count"])
             }
         }
@@ -146,7 +152,7 @@ extension Store {
     /// A run's series for `name` over `steps` (all when nil). With `maxPoints`, a longer series is cut into
     /// maxPoints/2 buckets of equal step width and each bucket gives its minimum and its maximum (in step
     /// order), so spikes survive; long series are read from the rollups, not the points.
-    public func series(runID: Int64, name: String, steps: ClosedRange<Int>? = nil, maxPoints: Int? = nil) throws -> [SeriesPoint] {
+    public func series(runID: Int64, name: String, steps: ClosedRange<Int>? = nil, maxPoints: Int? = nil) throws -> [SeriesPointInfo] {
         let lo = steps?.lowerBound ?? Int.min, hi = steps?.upperBound ?? Int.max
         return try pool.read { db in
             guard let nameID = try Int64.fetchOne(db, sql: "SELECT id FROM metric_name WHERE name = ?", arguments: [name]) else { return [] }
@@ -156,16 +162,16 @@ extension Store {
                                                arguments: [runID, nameID, lo, hi]),
                   let last = try Int.fetchOne(db, sql: "SELECT max(step) FROM metric WHERE run_id = ? AND name_id = ? AND step BETWEEN ? AND ?",
                                               arguments: [runID, nameID, lo, hi]) else { return [] }
-            func raw(_ a: Int, _ b: Int) throws -> [SeriesPoint] {
+            func raw(_ a: Int, _ b: Int) throws -> [SeriesPointInfo] {
                 try Row.fetchAll(db, sql: "SELECT step, value FROM metric WHERE run_id = ? AND name_id = ? AND step BETWEEN ? AND ? ORDER BY step",
-                                 arguments: [runID, nameID, a, b]).map { SeriesPoint(step: $0["step"], value: $0["value"]) }
+                                 arguments: [runID, nameID, a, b]).map { SeriesPointInfo(step: $0["step"], value: $0["value"]) }
             }
             guard let maxPoints, maxPoints >= 2, last - first + 1 > maxPoints else { return try raw(first, last) }
             let targets = maxPoints / 2
             let span = Double(last - first + 1)
             // The coarsest rollup level that still has a bucket for every target bucket (so ~1–16 rollup
             // rows per target); when even the finest has fewer, the points themselves.
-            var candidates: [SeriesPoint] = []
+            var candidates: [SeriesPointInfo] = []
             if let level = Store.rollupLevels.reversed().first(where: { span / Double(Store.rollupWidth($0)) >= Double(targets) }) {
                 let width = Store.rollupWidth(level)
                 // Whole buckets inside [first, last] from the rollup; the partial buckets at the edges from the points.
@@ -175,15 +181,15 @@ extension Store {
                     SELECT min_step, min_value, max_step, max_value FROM metric_rollup
                     WHERE run_id = ? AND name_id = ? AND level = ? AND bucket BETWEEN ? AND ?
                     """, arguments: [runID, nameID, level, firstWhole, lastWhole]) {
-                    candidates.append(SeriesPoint(step: row["min_step"], value: row["min_value"]))
-                    candidates.append(SeriesPoint(step: row["max_step"], value: row["max_value"]))
+                    candidates.append(SeriesPointInfo(step: row["min_step"], value: row["min_value"]))
+                    candidates.append(SeriesPointInfo(step: row["max_step"], value: row["max_value"]))
                 }
                 candidates += try raw((lastWhole + 1) * width, last)
             } else {
                 candidates = try raw(first, last)
             }
             // Merge into the target buckets: each keeps its minimum and maximum.
-            var buckets = [(min: SeriesPoint, max: SeriesPoint)?](repeating: nil, count: targets)
+            var buckets = [(min: SeriesPointInfo, max: SeriesPointInfo)?](repeating: nil, count: targets)
             for p in candidates {
                 let b = min(targets - 1, Int(Double(p.step - first) / span * Double(targets)))
                 if let e = buckets[b] {
@@ -192,7 +198,7 @@ extension Store {
                     buckets[b] = (p, p)
                 }
             }
-            var out: [SeriesPoint] = []
+            var out: [SeriesPointInfo] = []
             for case let (a, b)? in buckets {
                 let pair = a.step <= b.step ? [a, b] : [b, a]
                 for p in pair where out.last?.step != p.step { out.append(p) }

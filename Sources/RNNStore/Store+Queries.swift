@@ -1,4 +1,5 @@
 import GRDB
+import RNNAPI
 
 /// A page of runs with the summary the listing shows.
 public struct RunListing: Sendable, Equatable {
@@ -12,7 +13,7 @@ public struct RunComparison: Sendable, Equatable {
     public var runs: [RunRecord]
     /// key → the value of each run, in `runs` order (nil where a run lacks the key).
     public var differences: [String: [HyperValue?]]
-    public var summaries: [[MetricSummary]]
+    public var summaries: [[MetricSummaryInfo]]
 }
 
 extension Store {
@@ -80,7 +81,7 @@ extension Store {
 
     /// Several runs side by side.
     public func compare(runIDs: [Int64]) throws -> RunComparison {
-        var runs: [RunRecord] = [], hypers: [[String: HyperValue]] = [], summaries: [[MetricSummary]] = []
+        var runs: [RunRecord] = [], hypers: [[String: HyperValue]] = [], summaries: [[MetricSummaryInfo]] = []
         for id in runIDs {
             guard let run = try run(id: id) else { throw StoreError(.notFound, "no run \(id)") }
             runs.append(run)

@@ -54,6 +54,6 @@ struct RunController {
         return JSONResponse.make(Comparison(
             runs: try comparison.runs.map { try control.info($0, datasets: &datasets) },
             differences: comparison.differences.mapValues { $0.map { $0.map(APIValue.init) } },
-            metrics: comparison.summaries.map { $0.map(RunControl.summary) }))
+            metrics: comparison.summaries))
     }
 }

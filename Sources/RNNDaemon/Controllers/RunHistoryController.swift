@@ -25,7 +25,7 @@ struct RunHistoryController {
         let from = try QueryValue.integer(q.get("from"), "from", default: 0, range: 0...Int.max)
         let to = try QueryValue.integer(q.get("to"), "to", default: Int.max, range: from...Int.max)
         let points = try store.series(runID: id, name: name, steps: from...to, maxPoints: maxPoints)
-        return JSONResponse.make(Series(run: id, name: name, points: points.map { SeriesPointInfo(step: $0.step, value: $0.value) }))
+        return JSONResponse.make(Series(run: id, name: name, points: points))
     }
 
     @Sendable func checkpoints(_ request: Request, context: DaemonContext) async throws -> Response {
