@@ -7,10 +7,20 @@
 public struct Network: Sendable, Equatable {
     public let spec: NetworkSpec
     public let layout: ParameterLayout
+    /// Where each recurrent layer's four tensors sit in the flat buffer, looked up once here rather than
+    /// by name on every pass.
+    let recurrentOffsets: [RecurrentOffsets]
 
     public init(spec: NetworkSpec) {
         self.spec = spec
-        self.layout = ParameterLayout(spec: spec)
+        let layout = ParameterLayout(spec: spec)
+        self.layout = layout
+        let prefix = spec.cell.rawValue
+        recurrentOffsets = (0..<spec.layers).map { l in
+            RecurrentOffsets(inputWeights: layout["\(prefix).weight_ih_l\(l)"].offset, hiddenWeights: layout["\(prefix).weight_hh_l\(l)"].offset,
+                             inputBias: layout["\(prefix).bias_ih_l\(l)"].offset, hiddenBias: layout["\(prefix).bias_hh_l\(l)"].offset,
+                             inputWidth: spec.inputWidth(ofLayer: l))
+        }
     }
 
     /// Parameter count.
@@ -213,13 +223,22 @@ struct RecurrentWeights<Scalar: RNNScalar> {
     let inputWidth: Int
 
     init(network: Network, layer: Int, parameters: UnsafePointer<Scalar>) {
-        let prefix = network.spec.cell.rawValue
-        inputWeights = parameters + network.layout["\(prefix).weight_ih_l\(layer)"].offset
-        hiddenWeights = parameters + network.layout["\(prefix).weight_hh_l\(layer)"].offset
-        inputBias = parameters + network.layout["\(prefix).bias_ih_l\(layer)"].offset
-        hiddenBias = parameters + network.layout["\(prefix).bias_hh_l\(layer)"].offset
-        inputWidth = network.spec.inputWidth(ofLayer: layer)
+        let o = network.recurrentOffsets[layer]
+        inputWeights = parameters + o.inputWeights
+        hiddenWeights = parameters + o.hiddenWeights
+        inputBias = parameters + o.inputBias
+        hiddenBias = parameters + o.hiddenBias
+        inputWidth = o.inputWidth
     }
+}
+
+/// Offsets of one recurrent layer's tensors in the flat parameter (and gradient) buffer.
+struct RecurrentOffsets: Sendable, Equatable {
+    let inputWeights: Int   // [G, D]
+    let hiddenWeights: Int  // [G, H]
+    let inputBias: Int      // [G]
+    let hiddenBias: Int     // [G]
+    let inputWidth: Int     // D
 }
 
 /// The gradients of one recurrent layer's four tensors, in the gradient buffer.
@@ -230,11 +249,11 @@ struct RecurrentGradients<Scalar: RNNScalar> {
     let hiddenBias: UnsafeMutablePointer<Scalar>
 
     init(network: Network, layer: Int, gradients: UnsafeMutablePointer<Scalar>) {
-        let prefix = network.spec.cell.rawValue
-        inputWeights = gradients + network.layout["\(prefix).weight_ih_l\(layer)"].offset
-        hiddenWeights = gradients + network.layout["\(prefix).weight_hh_l\(layer)"].offset
-        inputBias = gradients + network.layout["\(prefix).bias_ih_l\(layer)"].offset
-        hiddenBias = gradients + network.layout["\(prefix).bias_hh_l\(layer)"].offset
+        let o = network.recurrentOffsets[layer]
+        inputWeights = gradients + o.inputWeights
+        hiddenWeights = gradients + o.hiddenWeights
+        inputBias = gradients + o.inputBias
+        hiddenBias = gradients + o.hiddenBias
     }
 }
 

@@ -84,7 +84,15 @@ struct CommandTests {
         let chart = Chart(curves: [.init(label: "run 1", points: [(1, 3), (2, 2), (3, 1)]), .init(label: "run 2", points: [(1, 2.5), (3, 0.5)])],
                           metric: "val_loss", logScale: false)
         let svg = chart.svg()
-        #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == 3 && svg.contains("run 2"))
+        #expect(svg.hasPrefix("<svg") && svg.contains("run 2"))
+        // The plotted coordinates: x 1…3 onto 70…780, y 0.5…3 onto 430…40 (an 800×480 canvas, margins 70/20/40/50).
+        func polylines(_ svg: String) -> [String] {
+            svg.components(separatedBy: "<polyline").dropFirst().map { $0.components(separatedBy: "points=\"")[1].components(separatedBy: "\"")[0] }
+        }
+        #expect(polylines(svg) == ["70.0,40.0 425.0,196.0 780.0,352.0", "70.0,118.0 780.0,430.0"], "\(polylines(svg))")
+        // Log scale: decades are evenly spaced, and a value that has no logarithm is left out.
+        let log = Chart(curves: [.init(label: "r", points: [(1, 10), (2, 100), (3, 1000), (4, 0)])], metric: "loss", logScale: true).svg()
+        #expect(polylines(log) == ["70.0,430.0 306.7,235.0 543.3,40.0"], "\(polylines(log))")
         let text = chart.braille(width: 30, height: 6)
         #expect(text.contains("run 1") && text.contains("run 2") && text.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF })
         #expect(Sparkline.render([3, 2, 1, 1.5]) == "█▅▁▃")
