@@ -2,8 +2,9 @@ import RNNCore
 import Testing
 
 @Suite struct PRNGTests {
-    /// Expected words from an independent Python implementation of SplitMix64 seeding + xoshiro256**:
-    /// a change of algorithm (or of the seeding) would change every run's initial weights.
+    /// Expected words from an independent Python implementation of SplitMix64 seeding + xoshiro256**
+    /// (`python3 scripts/reference_prng.py` prints them): a change of algorithm (or of the seeding) would
+    /// change every run's initial weights.
     @Test func xoshiroMatchesReferenceStream() {
         var rng = Xoshiro256(seed: 42)
         #expect([rng.next(), rng.next(), rng.next()] == [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1])

@@ -85,7 +85,7 @@ import Testing
     @Test func initialisationIsPinnedPerSeed() {
         // The same seed gives the same weights on every machine. The first embedding weights are the first
         // normal draws of the initialisation stream, computed by an independent Python implementation of
-        // the stream derivation, xoshiro256** and Box–Muller.
+        // the stream derivation, xoshiro256** and Box–Muller (`python3 scripts/reference_prng.py`).
         let network = Network(spec: Self.spec)
         let p = Buffer<Double>(count: network.parameterCount)
         network.initializeParameters(p.buffer, seed: 1)
