@@ -80,22 +80,6 @@ public enum Daemon {
         withExtendedLifetime(lock) {}
     }
 
-    static func makeRouter(control: RunControl, settings: DaemonSettings, token: String?) -> Router<DaemonContext> {
-        let router = Router(context: DaemonContext.self)
-        if let token { router.add(middleware: LoopbackTokenMiddleware(token: token)) }
-        router.add(middleware: ErrorMiddleware())
-        SystemController(control: control).add(to: router)
-        DatasetController(control: control, settings: settings).add(to: router)
-        RunController(control: control).add(to: router)
-        RunActionController(control: control).add(to: router)
-        RunHistoryController(control: control).add(to: router)
-        ModelController(control: control).add(to: router)
-        // Added after the routes, so it wraps only what no route matched (a route's middleware is fixed
-        // when the route is added; the not-found responder takes all of them).
-        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
-        return router
-    }
-
     static func readToken(_ path: String) throws -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DaemonError(.invalidConfig, "api.token_file: cannot read \(path)")
@@ -122,47 +106,5 @@ public enum Daemon {
         } catch {
             throw DaemonError(.io, "cannot create the socket directory \(directory): \(error.localizedDescription)")
         }
-    }
-}
-
-/// systemd's watchdog: WATCHDOG=1 every `interval` (half of WATCHDOG_USEC) from a task training never
-/// blocks. The first service, so the last to stop: it pings while the runs stop at their step boundary.
-struct WatchdogService: Service {
-    let notifier: SystemdNotifier
-    let interval: Duration
-
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            notifier.watchdog()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
-    }
-}
-
-/// Runs `action` when the graceful shutdown begins (it is the last service, so the first to stop).
-struct ShutdownHerald: Service {
-    let action: @Sendable () -> Void
-    func run() async throws {
-        try? await gracefulShutdown()
-        action()
-    }
-}
-
-/// The loopback TCP listener's guard: a bearer token, and a Host header that names the loopback
-/// interface (so a web page cannot reach the API through DNS rebinding).
-struct LoopbackTokenMiddleware: RouterMiddleware {
-    typealias Context = DaemonContext
-    let token: String
-
-    func handle(_ request: Request, context: DaemonContext, next: (Request, DaemonContext) async throws -> Response) async throws -> Response {
-        let host = request.head.authority ?? ""
-        let hostName = host.hasPrefix("[") ? String(host.prefix { $0 != "]" }.dropFirst()) : String(host.split(separator: ":").first ?? "")
-        guard ["127.0.0.1", "localhost", "::1"].contains(hostName) else {
-            return JSONResponse.make(APIErrorBody(error: "Host \(host) is not a loopback name"), status: .forbidden)
-        }
-        guard request.headers[.authorization] == "Bearer \(token)" else {
-            return JSONResponse.make(APIErrorBody(error: "a valid bearer token is required (Authorization: Bearer …)"), status: .unauthorized)
-        }
-        return try await next(request, context)
     }
 }
