@@ -87,6 +87,7 @@ let package = Package(
             dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
+        .testTarget(name: "RNNAPITests", dependencies: ["RNNAPI"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNCore", "RNNTraining", "RNNAPI"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log"),

@@ -80,16 +80,14 @@ public struct DaemonSettings: Equatable, Sendable {
         // Layer 2: the config file.
         let file = configFile ?? defaultConfigFile
         if let text = readFile(file) {
-            for (key, value) in try TOMLSubset.parse(text, name: file) {
+            let values: [String: APIValue]
+            do { values = try KeyValueFile.parse(text, file: file) } catch { throw DaemonError(.invalidConfig, error.description) }
+            for (key, value) in values {
                 guard keys.contains(where: { $0.name == key }) else {
                     throw DaemonError(.invalidConfig, "\(file): unknown setting \(key) (known: \(keys.map(\.name).joined(separator: ", ")))")
                 }
-                switch value {
-                case .string(let s): raw[key] = (s, file)
-                case .integer(let i): raw[key] = (String(i), file)
-                case .decimal(let d): raw[key] = (String(d), file)
-                case .boolean(let b): raw[key] = (String(b), file)
-                }
+                if case .list = value { throw DaemonError(.invalidConfig, "\(file): \(key) is a single value, not a list") }
+                raw[key] = (value.description, file)
             }
         } else if configFile != nil {
             throw DaemonError(.invalidConfig, "--config: cannot read \(file)")

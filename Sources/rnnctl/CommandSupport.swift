@@ -20,7 +20,7 @@ enum Exit {
     static let runStopped: Int32 = 5
 }
 
-enum CLIError: Error {
+enum CLIError: Error, Equatable {
     case usage(String)
 }
 

@@ -17,7 +17,7 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "The dataset file to upload (text, .csv or .jsonl).") var data: String?
     @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: DatasetKind?
     @Option(help: "An uploaded dataset's SHA-256, instead of --data.") var dataset: String?
-    @Option(help: "A configuration file: JSON object, or key = value lines.") var config: String?
+    @Option(help: "A configuration file: a JSON object, or key = value lines (strings quoted).") var config: String?
     @Option(name: .customLong("set"), help: "A configuration key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
     @Option(help: "The run's name.") var name: String?
     @Option(help: "Higher runs first.") var priority: Int?
@@ -77,28 +77,16 @@ struct Submit: AsyncParsableCommand {
         return info
     }
 
-    /// A JSON object of keys, or `key = value` lines (TOML's simple form; # comments).
+    /// A JSON object of keys, or `key = value` lines (KeyValueFile: TOML's simple form).
     static func readConfig(_ path: String) throws -> [String: APIValue] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.usage("cannot read \(path)") }
-        if let object = try? APIJSON.decoder.decode([String: APIValue].self, from: data) { return object }
         let text = String(decoding: data, as: UTF8.self)
         if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-            throw CLIError.usage("\(path): not a JSON object of keys and values (numbers, strings, booleans, lists of strings)")
-        }
-        var out: [String: APIValue] = [:]
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
-            if line.isEmpty { continue }
-            guard let eq = line.firstIndex(of: "=") else { throw CLIError.usage("\(path):\(number + 1): expected key = value") }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 {
-                value = String(value.dropFirst().dropLast())
-                out[key] = .string(value)
-            } else {
-                out[key] = APIValue.parse(value)
+            guard let object = try? APIJSON.decoder.decode([String: APIValue].self, from: data) else {
+                throw CLIError.usage("\(path): not a JSON object of keys and values (numbers, strings, booleans, lists of strings)")
             }
+            return object
         }
-        return out
+        do { return try KeyValueFile.parse(text, file: path) } catch { throw CLIError.usage(error.description) }
     }
 }

@@ -41,11 +41,13 @@ struct CommandTests {
         let json = dir.appendingPathComponent("c.json"), toml = dir.appendingPathComponent("c.toml"), bad = dir.appendingPathComponent("bad.toml")
         try Data(#"{"hidden_size": 128, "cell": "gru", "dropout": 0.1}"#.utf8).write(to: json)
         try Data("# a run\nhidden_size = 128\ncell = \"gru\"  # quoted\ndropout = 0.1\n".utf8).write(to: toml)
-        try Data("hidden_size 128\n".utf8).write(to: bad)
+        try Data("hidden_size = 128\ncell = gru\n".utf8).write(to: bad)
         let expected: [String: APIValue] = ["hidden_size": .int(128), "cell": .string("gru"), "dropout": .double(0.1)]
         #expect(try Submit.readConfig(json.path) == expected)
         #expect(try Submit.readConfig(toml.path) == expected)
-        #expect(throws: (any Error).self) { try Submit.readConfig(bad.path) }
+        #expect(throws: CLIError.usage("\(bad.path):2: \"gru\" is not a string, number, boolean or list (quote strings: cell = \"gru\")")) {
+            try Submit.readConfig(bad.path)
+        }
         #expect(Submit.kind(of: "x.csv", given: nil) == .csv && Submit.kind(of: "x.jsonl", given: nil) == .jsonl && Submit.kind(of: "x.txt", given: nil) == .text)
     }
 
