@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "rnn-bench", targets: ["rnn-bench"]),
         .executable(name: "rnnd", targets: ["rnnd"]),
         .executable(name: "rnnctl", targets: ["rnnctl"]),
+        .executable(name: "rnnd-worker", targets: ["rnnd-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -46,6 +47,12 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-sanitize=thread"])]
         ),
         .target(name: "RNNCore", dependencies: ["COpenBLAS", "CRNNKernels"]),
+        // mpi.h and libmpi from Debian's libopenmpi-dev (pkg-config ompi-c), with getters for the handles
+        // Open MPI defines as macros. Only rnnd-worker and rnn-bench link it: rnnd never does (MPI_Init
+        // cannot be redone in a long-running process, and a fault inside a collective must not take it down).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        // The hosts of a multi-host run over Open MPI: the reproducible gradient sum and the collective watchdog.
+        .target(name: "RNNMPI", dependencies: ["CMPI", "RNNTraining"]),
         // RNNAPI for one definition of a configuration value (APIValue): the trainer validates what clients send.
         .target(name: "RNNTraining", dependencies: ["RNNCore", "RNNAPI"]),
         // Sources/RNNStore/migrations is a symbolic link to the top-level migrations/ folder (the schema's
@@ -82,9 +89,11 @@ let package = Package(
             dependencies: ["RNNDaemon", "RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // One rank of a multi-host run, started by rnnd through mpirun.
+        .executableTarget(name: "rnnd-worker", dependencies: ["RNNMPI", "RNNTraining", "RNNCore", "RNNAPI"]),
         .executableTarget(
             name: "rnn-bench",
-            dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", "RNNMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNAPITests", dependencies: ["RNNAPI"]),

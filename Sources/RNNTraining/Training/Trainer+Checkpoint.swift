@@ -3,10 +3,10 @@ import RNNCore
 
 extension Trainer {
     /// The run as it stands, in memory (for `TrainedModel`, or to write elsewhere).
-    public func makeCheckpoint() -> Checkpoint {
+    public func makeCheckpoint() throws -> Checkpoint {
         state.optimizerStep = optimizer.step
         return Checkpoint(config: config, metadata: data.checkpointMetadata, state: state, parameters: parameters.array,
-                          optimizerBuffers: optimizer.state.map(\.array), carriedState: carriedState())
+                          optimizerBuffers: optimizer.state.map(\.array), carriedState: try carriedState())
     }
 
     /// Restores parameters, optimizer state, trainer position and carried state from `checkpoint`.
@@ -41,7 +41,7 @@ extension Trainer {
     /// A step's file is written once: a second checkpoint of the same step (best, then periodic, then final)
     /// reports the file already there under the new kind, so nobody ever reads a file while it is replaced.
     func writeCheckpoint(kind: CheckpointRecord.Kind) throws -> CheckpointRecord? {
-        let checkpoint = makeCheckpoint()
+        let checkpoint = try makeCheckpoint()
         rollbackPoint = checkpoint
         guard let directory = checkpointDirectory else { return nil }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -75,18 +75,31 @@ extension Trainer {
     }
 
     /// The replicas' carried state in the canonical layout [layer][h, c][row of the minibatch][unit], so
-    /// a checkpoint does not depend on the worker count.
-    func carriedState() -> [Float] {
+    /// a checkpoint does not depend on the worker or host count. On several hosts each rank's rows are
+    /// gathered (a collective: every rank writes the same checkpoints at the same steps).
+    func carriedState() throws -> [Float] {
         guard data.carriesState else { return [] }
         let spec = network.spec, h = spec.hiddenSize, parts = spec.cell == .lstm ? 2 : 1
         let exports = replicas.map { $0.workspace.exportState(batchSize: $0.rows.count) }
-        var out: [Float] = []
-        out.reserveCapacity(carriedStateCount)
+        // This host's rows, [layer][h, c][its rows][unit].
+        var local: [Float] = []
         for l in 0..<spec.layers {
             for part in 0..<parts {
                 for (r, export) in zip(replicas, exports) {
                     let block = r.rows.count * h, start = (l * parts + part) * block
-                    out.append(contentsOf: export[start..<(start + block)])
+                    local.append(contentsOf: export[start..<(start + block)])
+                }
+            }
+        }
+        guard let hosts else { return local }
+        let ranks = try hosts.gather(local)
+        var out: [Float] = []
+        out.reserveCapacity(carriedStateCount)
+        for l in 0..<spec.layers {
+            for part in 0..<parts {
+                for rank in ranks {
+                    let block = rank.count / (spec.layers * parts), start = (l * parts + part) * block
+                    out.append(contentsOf: rank[start..<(start + block)])
                 }
             }
         }

@@ -22,7 +22,11 @@ extension Trainer {
     /// 3. the global norm is combined in chunk order; a non-finite loss or norm skips the step here, before
     ///    anything changed;
     /// 4. each replica clips and updates its own chunk of the shared parameters.
-    func trainStep(_ batch: Batch<Float>) -> StepResult {
+    ///
+    /// On several hosts, step 2 sums this host's replicas, then `HostGroup.sumInRankOrder` adds the hosts'
+    /// sums in rank order; the loss and the norm are then combined over every replica of every host in the
+    /// order one machine with as many workers would use, and every rank updates all of the parameters.
+    func trainStep(_ batch: Batch<Float>) throws -> StepResult {
         let spec = network.spec, network = network, parameters = parameters, reduced = reduced
         let total = batch.targetCount(spec: spec)
         let scale = Float(1 / total)
@@ -49,8 +53,15 @@ extension Trainer {
             }
             replica.sumOfSquares = GradientClipping.sumOfSquares(dst, count: chunk.count)
         }
-        let loss = replicas.reduce(0.0) { $0 + $1.loss.sum } / total
-        let norm = replicas.reduce(0.0) { $0 + $1.sumOfSquares }.squareRoot()
+        let loss: Double, norm: Double
+        if let hosts {
+            try hosts.sumInRankOrder(reduced.pointer, count: reduced.count)
+            loss = try hosts.gather(replicas.map(\.loss.sum)).joined().reduce(0.0, +) / total
+            norm = globalSumOfSquares(chunks: hosts.count * replicas.count).squareRoot()
+        } else {
+            loss = replicas.reduce(0.0) { $0 + $1.loss.sum } / total
+            norm = replicas.reduce(0.0) { $0 + $1.sumOfSquares }.squareRoot()
+        }
         guard loss.isFinite else { return .skipped(reason: "non-finite loss \(loss)") }
         guard norm.isFinite else { return .skipped(reason: "non-finite gradient (norm \(norm))") }
         let lr = schedule.rate(atStep: state.step)
@@ -61,5 +72,22 @@ extension Trainer {
         }
         optimizer.finishStep()
         return .applied(loss: loss, norm: norm, lr: lr, reduceAndUpdateSeconds: Double(DispatchTime.now().uptimeNanoseconds - reduceStart) / 1e9)
+    }
+
+    /// The reduced gradient's sum of squares over `chunks` aligned chunks, summed in chunk order: the norm one
+    /// machine with that many workers computes (its replicas square their own chunks), shared out over the
+    /// local replicas.
+    private func globalSumOfSquares(chunks count: Int) -> Double {
+        let chunks = Replica.split(reduced.count, into: count, alignment: 16), reduced = reduced
+        let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        defer { sums.deallocate() }
+        let stride = replicas.count
+        nonisolated(unsafe) let out = sums  // each replica writes its own indices
+        onEveryReplica { replica in
+            for c in Swift.stride(from: replica.index, to: count, by: stride) {
+                out[c] = GradientClipping.sumOfSquares(reduced.pointer + chunks[c].lowerBound, count: chunks[c].count)
+            }
+        }
+        return sums.reduce(0.0, +)
     }
 }

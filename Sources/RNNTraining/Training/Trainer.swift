@@ -24,6 +24,8 @@ public final class Trainer: @unchecked Sendable {
     /// does it instead, row first, so that a row never points to a deleted file.
     let deletesOldCheckpoints: Bool
     let sink: @Sendable (TrainingEvent) -> Void
+    /// The other hosts of a multi-host run (nil: this machine only). Its replicas are this rank's share.
+    let hosts: (any HostGroup)?
     public internal(set) var state = TrainerState()
     /// The last checkpoint written (or the initial state): where a rollback returns to.
     var rollbackPoint: Checkpoint?
@@ -33,8 +35,12 @@ public final class Trainer: @unchecked Sendable {
     var resumedStep: Int?
 
     /// A new run from `config`'s seed, or, with `resumeFrom`, the continuation of a checkpointed one.
+    /// With `hosts`, this trainer is one rank of a multi-host run: every rank is built from the same
+    /// configuration, data and checkpoint, trains its share of each minibatch's rows, and takes every decision
+    /// (stop, limits, skips, rollbacks) from numbers all ranks share, so their parameters stay bitwise equal.
     public init(config: RunConfig, data: any TrainingData, checkpointDirectory: URL?, resumeFrom checkpoint: Checkpoint? = nil,
-                deletesOldCheckpoints: Bool = true, sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
+                deletesOldCheckpoints: Bool = true, hosts: (any HostGroup)? = nil,
+                sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
         self.config = config
         self.data = data
         let network = Network(spec: data.networkSpec(config))
@@ -44,12 +50,18 @@ public final class Trainer: @unchecked Sendable {
         reduced = Buffer(count: count)
         optimizer = Optimizer(kind: Trainer.optimizerKind(config), weightDecay: config.weightDecay, parameterCount: count)
         schedule = Trainer.schedule(config)
-        let workers = min(config.workers, data.batchSize), seqLen = data.seqLen
-        let rowRanges = Replica.split(data.batchSize, into: workers)
+        let hostCount = hosts?.count ?? 1, rank = hosts?.rank ?? 0
+        guard data.batchSize >= hostCount else {
+            throw TrainingError(.invalidConfig, "batch_size \(data.batchSize) is smaller than the \(hostCount) hosts: each host needs a row", key: "batch_size")
+        }
+        let workers = min(config.workers, data.batchSize / hostCount), seqLen = data.seqLen
+        // Rows are split over every replica of every host; replica i of rank r trains the rows of global replica r·W + i.
+        let rowRanges = Replica.split(data.batchSize, into: hostCount * workers)
         let chunks = Replica.split(count, into: workers, alignment: 16)
         replicas = (0..<workers).map {
-            Replica(index: $0, spec: network.spec, parameterCount: count, rows: rowRanges[$0], chunk: chunks[$0], seqLen: seqLen)
+            Replica(index: $0, spec: network.spec, parameterCount: count, rows: rowRanges[rank * workers + $0], chunk: chunks[$0], seqLen: seqLen)
         }
+        self.hosts = hosts
         validationWorkspace = Workspace(spec: network.spec, batchCapacity: data.batchSize, seqCapacity: data.seqLen)
         self.checkpointDirectory = checkpointDirectory
         self.deletesOldCheckpoints = deletesOldCheckpoints
@@ -60,7 +72,7 @@ public final class Trainer: @unchecked Sendable {
         } else {
             network.initializeParameters(parameters.buffer, seed: config.seed)
         }
-        rollbackPoint = checkpoint ?? makeCheckpoint()
+        rollbackPoint = try checkpoint ?? makeCheckpoint()
     }
 
     /// The optimizer a configuration asks for.
@@ -97,14 +109,21 @@ public final class Trainer: @unchecked Sendable {
         let stepsPerEpoch = data.stepsPerEpoch
 
         while true {
-            if let reason = limitReached(elapsed: elapsed()) {
-                state.elapsed = elapsed()
+            // A multi-host run stops and hits time limits on rank 0's word, at the same step on every rank.
+            var stopRequested = control.stopRequested, now = elapsed()
+            if let hosts {
+                let agreed = try hosts.broadcast([stopRequested ? 1 : 0, now])
+                stopRequested = agreed[0] != 0
+                now = agreed[1]
+            }
+            if let reason = limitReached(elapsed: now) {
+                state.elapsed = now
                 if config.evalEvery == 0 || state.step % config.evalEvery != 0 { try validate() }
                 _ = try writeCheckpoint(kind: .final)
                 return .completed(reason: reason)
             }
-            if control.stopRequested {
-                state.elapsed = elapsed()
+            if stopRequested {
+                state.elapsed = now
                 return .stopped(checkpoint: try writeCheckpoint(kind: .periodic))
             }
             if state.indexInEpoch >= stepsPerEpoch {
@@ -117,7 +136,8 @@ public final class Trainer: @unchecked Sendable {
             if data.carriesState && state.indexInEpoch == 0 {
                 for r in replicas { r.workspace.resetState() }
             }
-            let result = trainStep(batch)
+            let communicationBefore = hosts?.communicationSeconds ?? 0
+            let result = try trainStep(batch)
             state.step += 1
             state.indexInEpoch += 1
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
@@ -126,7 +146,8 @@ public final class Trainer: @unchecked Sendable {
                 state.consecutiveSkips = 0
                 sink(.step(StepMetrics(step: state.step, epoch: state.epoch, trainLoss: loss, gradNorm: norm, lr: lr,
                                        tokensPerSecond: tokensPerStep / seconds, wallTime: elapsed(),
-                                       stepSeconds: seconds, reduceAndUpdateSeconds: reduceSeconds)))
+                                       stepSeconds: seconds, reduceAndUpdateSeconds: reduceSeconds,
+                                       communicationSeconds: (hosts?.communicationSeconds ?? 0) - communicationBefore)))
                 if config.spikeFactor > 0, state.recentLosses.count >= 10 {
                     let median = state.recentLosses.sorted()[state.recentLosses.count / 2]
                     if loss > config.spikeFactor * median {

@@ -1,7 +1,7 @@
 import RNNAPI
 
 /// What the trainer reports, in order, through its sink. Metric names are stable: see `MetricName`.
-public enum TrainingEvent: Sendable, Equatable {
+public enum TrainingEvent: Sendable, Equatable, Codable {
     /// One applied (or skipped) training step.
     case step(StepMetrics)
     /// A validation over the whole validation split.
@@ -16,7 +16,7 @@ public enum TrainingEvent: Sendable, Equatable {
 }
 
 /// The per-step metrics.
-public struct StepMetrics: Sendable, Equatable {
+public struct StepMetrics: Sendable, Equatable, Codable {
     public var step: Int
     public var epoch: Int
     public var trainLoss: Double
@@ -28,6 +28,8 @@ public struct StepMetrics: Sendable, Equatable {
     /// This step's duration, and the part spent in the all-reduce and the optimizer update.
     public var stepSeconds: Double
     public var reduceAndUpdateSeconds: Double
+    /// The part spent exchanging gradients with other hosts (0 on one machine).
+    public var communicationSeconds: Double = 0
 
     /// The metrics under their stable names.
     public var named: [String: Double] {
@@ -55,7 +57,7 @@ public enum MetricName {
 }
 
 /// A checkpoint file the trainer wrote.
-public struct CheckpointRecord: Sendable, Equatable {
+public struct CheckpointRecord: Sendable, Equatable, Codable {
     public typealias Kind = CheckpointKind
     public var step: Int
     public var path: String
@@ -67,7 +69,7 @@ public struct CheckpointRecord: Sendable, Equatable {
 }
 
 /// How a call to `Trainer.run` ended.
-public enum TrainingOutcome: Sendable, Equatable {
+public enum TrainingOutcome: Sendable, Equatable, Codable {
     /// A limit was reached (steps, epochs, time) or early stopping triggered.
     case completed(reason: String)
     /// A stop (cancel, pause, shutdown) was requested; a checkpoint to resume from was written.
