@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "Yams", package: "Yams")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
-        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore", "RNNTraining"]),
         .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI",
                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],

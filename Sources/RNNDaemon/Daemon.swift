@@ -18,6 +18,8 @@ import Glibc
 /// next start), metrics are flushed, the database closes, and rnnd exits 0.
 public enum Daemon {
     public static func run(settings: DaemonSettings, logger: Logger) async throws {
+        // A write to a child that has exited (mpirun's stdin) is an error to handle, not a signal that kills rnnd.
+        signal(SIGPIPE, SIG_IGN)
         let notifier = SystemdNotifier()
         // The lock comes before the socket: a second server would otherwise take the socket over silently.
         let lock = try StateDirectoryLock(stateDirectory: settings.stateDirectory)

@@ -25,6 +25,8 @@ public struct DaemonSettings: Equatable, Sendable {
     /// Optional loopback TCP listener, "127.0.0.1:PORT" or "[::1]:PORT"; needs `tokenFile`.
     public var tcpListen: String?
     public var tokenFile: String?
+    /// How multi-host runs (run key `hosts`) are launched.
+    public var mpi = MPISettings()
     /// For fault-injection harnesses only (`rnn-bench chaos`): a pause, in seconds, inside the windows where a
     /// kill is most harmful (between a checkpoint's temporary file and its rename, before a metric flush,
     /// before a checkpoint row). From RNND_FAULT_WINDOW_MS; 0 in service.
@@ -50,6 +52,13 @@ public struct DaemonSettings: Equatable, Sendable {
         Key(name: "api.max_upload_bytes", environment: "RNND_MAX_UPLOAD_BYTES", flag: "--max-upload-bytes"),
         Key(name: "api.tcp_listen", environment: "RNND_TCP_LISTEN", flag: "--tcp-listen"),
         Key(name: "api.token_file", environment: "RNND_TOKEN_FILE", flag: "--token-file"),
+        Key(name: "mpi.mpirun", environment: "RNND_MPIRUN", flag: "--mpirun"),
+        Key(name: "mpi.worker", environment: "RNND_MPI_WORKER", flag: "--mpi-worker"),
+        Key(name: "mpi.network", environment: "RNND_MPI_NETWORK", flag: "--mpi-network"),
+        Key(name: "mpi.mca", environment: "RNND_MPI_MCA", flag: "--mpi-mca"),
+        Key(name: "mpi.max_hosts", environment: "RNND_MPI_MAX_HOSTS", flag: "--mpi-max-hosts"),
+        Key(name: "mpi.rank_timeout", environment: "RNND_MPI_RANK_TIMEOUT", flag: "--mpi-rank-timeout"),
+        Key(name: "mpi.heartbeat_timeout", environment: "RNND_MPI_HEARTBEAT_TIMEOUT", flag: "--mpi-heartbeat-timeout"),
     ]
 
     public static let defaultConfigFile = "/etc/rnnd/rnnd.toml"
@@ -143,6 +152,27 @@ public struct DaemonSettings: Equatable, Sendable {
             (s.tcpListen, sources["api.tcp_listen"]) = (listen, source)
             (s.tokenFile, sources["api.token_file"]) = try path("api.token_file", token)
         }
+        (s.mpi.mpirun, sources["mpi.mpirun"]) = string("mpi.mpirun", default: s.mpi.mpirun)
+        if let worker = raw["mpi.worker"] { (s.mpi.worker, sources["mpi.worker"]) = try path("mpi.worker", worker) }
+        if let (network, source) = raw["mpi.network"], !network.isEmpty {
+            guard MPISettings.isCIDR(network) else {
+                throw DaemonError(.invalidConfig, "\(source): mpi.network must be an IPv4 network such as 10.0.0.0/24, got \"\(network)\"")
+            }
+            (s.mpi.network, sources["mpi.network"]) = (network, source)
+        }
+        if let (mca, source) = raw["mpi.mca"] {
+            s.mpi.mca = try mca.split(whereSeparator: \.isWhitespace).map { item in
+                let parts = item.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw DaemonError(.invalidConfig, "\(source): mpi.mca holds name=value items separated by spaces, got \"\(item)\"")
+                }
+                return (String(parts[0]), String(parts[1]))
+            }
+            sources["mpi.mca"] = source
+        }
+        (s.mpi.maxHosts, sources["mpi.max_hosts"]) = try integer("mpi.max_hosts", default: 64, range: 1...4096)
+        (s.mpi.rankTimeout, sources["mpi.rank_timeout"]) = try integer("mpi.rank_timeout", default: 120, range: 1...86_400)
+        (s.mpi.heartbeatTimeout, sources["mpi.heartbeat_timeout"]) = try integer("mpi.heartbeat_timeout", default: 120, range: 1...86_400)
         if let text = environment["RNND_FAULT_WINDOW_MS"] {
             guard let ms = Int(text), (0...10_000).contains(ms) else {
                 throw DaemonError(.invalidConfig, "RNND_FAULT_WINDOW_MS: must be an integer in 0…10000 (milliseconds), got \"\(text)\"")
@@ -151,5 +181,43 @@ public struct DaemonSettings: Equatable, Sendable {
         }
         s.sources = sources
         return s
+    }
+}
+
+/// The `[mpi]` settings: how rnnd launches a multi-host run.
+public struct MPISettings: Equatable, Sendable {
+    /// The mpirun to start (a name is looked up in PATH).
+    public var mpirun = "mpirun"
+    /// rnnd-worker's path, the same on every host (default: beside the rnnd executable).
+    public var worker = MPISettings.defaultWorker
+    /// The IPv4 network (CIDR) MPI's TCP traffic is restricted to (nil: Open MPI's choice). A wrong
+    /// interface is the most common cause of MPI hangs.
+    public var network: String?
+    /// Extra MCA parameters, passed as `--mca name value`.
+    public var mca: [(String, String)] = []
+    /// Hosts a run may name at most.
+    public var maxHosts = 64
+    /// Seconds a rank waits in one collective before it gives up (exit 75): a lost host or network.
+    public var rankTimeout = 120
+    /// Seconds without a report from rank 0 (or 10 × the median step, if longer) before rnnd stops mpirun.
+    public var heartbeatTimeout = 120
+
+    public init() {}
+
+    public static var defaultWorker: String {
+        URL(fileURLWithPath: CommandLine.arguments.first ?? "rnnd").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("rnnd-worker").path
+    }
+
+    static func isCIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]), (0...32).contains(bits) else { return false }
+        let octets = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets.allSatisfy { Int($0).map { (0...255).contains($0) } == true }
+    }
+
+    public static func == (a: MPISettings, b: MPISettings) -> Bool {
+        a.mpirun == b.mpirun && a.worker == b.worker && a.network == b.network && a.mca.map { "\($0)=\($1)" } == b.mca.map { "\($0)=\($1)" }
+            && a.maxHosts == b.maxHosts && a.rankTimeout == b.rankTimeout && a.heartbeatTimeout == b.heartbeatTimeout
     }
 }

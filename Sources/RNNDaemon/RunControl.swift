@@ -136,6 +136,9 @@ final class RunControl: Sendable {
             submitted["workers"] = .int(asked)
         }
         let config = try RunConfig(submitted)
+        if !config.hosts.isEmpty, let problem = MultiHostRun.problem(hosts: config.hosts, batchSize: config.batchSize, settings: settings.mpi) {
+            throw APIFailure.badRequest(problem, field: "hosts")
+        }
         if config.valFraction == 0 { notices.append("val_fraction is 0: this run has no validation, so no val_loss, no best checkpoint and no early stopping") }
         let bytes = try datasetBytes(dataset)
         try await offload { [settings] in

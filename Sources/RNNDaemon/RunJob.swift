@@ -30,11 +30,13 @@ final class RunJob: Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     /// Records the trainer's reports in order, off the training thread.
     private let recorder: DispatchQueue
+    /// max_restarts, the multi-host launch settings, and the fault-injection window.
+    private let settings: DaemonSettings
     /// A debug hook for fault-injection harnesses (seconds, 0 in service): a pause before each metric flush
     /// and checkpoint row, so that a kill lands in those windows often.
-    private let faultWindow: Double
+    private var faultWindow: Double { settings.faultWindowSeconds }
 
-    init(runID: Int64, store: Store, metrics: MetricWriter, hub: EventHub, logger: Logger, faultWindow: Double = 0) {
+    init(runID: Int64, store: Store, metrics: MetricWriter, hub: EventHub, logger: Logger, settings: DaemonSettings) {
         self.runID = runID
         self.store = store
         self.metrics = metrics
@@ -42,7 +44,7 @@ final class RunJob: Sendable {
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         self.logger = logger
-        self.faultWindow = faultWindow
+        self.settings = settings
         recorder = DispatchQueue(label: "rnnd.run\(runID).recorder")
     }
 
@@ -108,7 +110,7 @@ final class RunJob: Sendable {
             logger.error("cannot start the run: \(error)")
             return
         }
-        let trainer: Trainer
+        let trainer: any TrainingProcess
         do {
             trainer = try prepare()
         } catch {
@@ -116,7 +118,7 @@ final class RunJob: Sendable {
             finish(.failed, "cannot start: \(error)", failure: "\(error)")
             return
         }
-        logger.info("training", metadata: ["train.step": "\(trainer.state.step)"])
+        logger.info("training", metadata: ["train.step": "\(trainer.step)"])
         let outcome: Result<TrainingOutcome, Error> = Result { try trainer.run(control: control) }
         // Everything the trainer reported is recorded before the state changes.
         recorder.sync {}
@@ -126,7 +128,7 @@ final class RunJob: Sendable {
             logger.error("cannot record metrics: \(error)")
             requestStop(.storageFault("metric points cannot be written to the database: \(error)"))
         }
-        let step = trainer.state.step
+        let step = trainer.step
         var asked = intent.withLock { $0 }
         if case .failure(let error as TrainingError) = outcome, error.code == .storage { asked = .storageFault(error.message) }
         switch (outcome, asked) {
@@ -143,6 +145,8 @@ final class RunJob: Sendable {
             finish(.paused, "paused at step \(step)" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
         case (.success(.stopped), _):
             finish(.interrupted, "rnnd stopped at step \(step); the run resumes when rnnd starts")
+        case (.failure(let lost as HostLost), _):
+            requeueAfterLostHost(lost, step: step)
         case (.failure(let error), _):
             logger.error("run failed: \(error)", metadata: ["train.step": "\(step)"])
             finish(.failed, "\(error)", failure: "\(error)")
@@ -150,8 +154,27 @@ final class RunJob: Sendable {
         logger.info("run ended", metadata: ["train.step": "\(step)"])
     }
 
-    /// The trainer for this run, continuing from its latest recorded checkpoint when there is one.
-    private func prepare() throws -> Trainer {
+    /// A multi-host run whose ranks ended without a word: requeued to resume from its last checkpoint (counted
+    /// against max_restarts, as a crash of rnnd is), or failed when it has used them up.
+    private func requeueAfterLostHost(_ lost: HostLost, step: Int) {
+        logger.error("multi-host run stopped: \(lost)", metadata: ["train.step": "\(step)"])
+        do {
+            let restarts = try store.run(id: runID)?.restarts ?? 0
+            if restarts >= settings.maxRestarts {
+                finish(.failed, "\(lost) — \(restarts + 1) times (max_restarts \(settings.maxRestarts))", failure: lost.description)
+                return
+            }
+            try store.transition(runID: runID, to: .interrupted, from: [.running], cause: "at step \(step): \(lost)", countsRestart: true)
+            try store.transition(runID: runID, to: .queued, from: [.interrupted], cause: "requeued; resumes from its last checkpoint")
+            publishState(.queued, "requeued after a lost host; resumes from its last checkpoint")
+        } catch {
+            logger.error("cannot requeue the run: \(error); it is requeued at rnnd's next start")
+        }
+    }
+
+    /// The trainer for this run, continuing from its latest recorded checkpoint when there is one: in this
+    /// process, or on the run's `hosts` through mpirun.
+    private func prepare() throws -> any TrainingProcess {
         guard let run = try store.run(id: runID) else { throw DaemonError(.io, "run \(runID) is gone") }
         guard let dataset = try store.dataset(id: run.datasetID) else { throw DaemonError(.io, "the dataset of run \(runID) is gone") }
         let config = try RunConfig(json: Data(run.config.utf8))
@@ -159,12 +182,22 @@ final class RunJob: Sendable {
         guard SHA256Hex.hex(bytes) == dataset.sha256 else {
             throw DaemonError(.io, "dataset \(dataset.sha256) changed on disk; upload it again")
         }
-        let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
         let rows = try store.checkpoints(runID: runID)
         let directory = store.stateDirectory.appendingPathComponent(Self.checkpointDirectory(runID))
         removeUnrecordedFiles(in: directory, recorded: Set(rows.map { URL(fileURLWithPath: $0.path).lastPathComponent }))
-        let resume = try rows.last.map { try Checkpoint.read(from: store.stateDirectory.appendingPathComponent($0.path)) }
         let keep = config.keepCheckpoints
+        if !config.hosts.isEmpty {
+            return try MultiHostRun(
+                hosts: config.hosts, config: config, datasetPath: store.stateDirectory.appendingPathComponent(dataset.path).path,
+                kind: dataset.kind, datasetName: dataset.name, checkpointDirectory: directory,
+                resumeFrom: rows.last.map { store.stateDirectory.appendingPathComponent($0.path) }, resumeStep: rows.last?.step,
+                jobDirectory: store.stateDirectory.appendingPathComponent("mpi/\(runID)"), settings: settings.mpi, logger: logger
+            ) { [self] event in
+                recorder.async { self.record(event, keepCheckpoints: keep) }
+            }
+        }
+        let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
+        let resume = try rows.last.map { try Checkpoint.read(from: store.stateDirectory.appendingPathComponent($0.path)) }
         return try Trainer(config: config, data: data, checkpointDirectory: directory, resumeFrom: resume,
                            deletesOldCheckpoints: false) { [self] event in
             recorder.async { self.record(event, keepCheckpoints: keep) }

@@ -73,8 +73,7 @@ final class Scheduler: Service, Sendable {
                 guard !s.stopping else { return [] }
                 var started: [RunJob] = []
                 for run in queued where s.jobs.count < settings.concurrentRuns && s.jobs[run.id] == nil {
-                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger,
-                                     faultWindow: settings.faultWindowSeconds)
+                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger, settings: settings)
                     s.jobs[run.id] = job
                     started.append(job)
                 }

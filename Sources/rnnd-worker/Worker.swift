@@ -8,17 +8,20 @@ import RNNTraining
 /// rnnd's store: it reads the configuration, the dataset and the checkpoint to resume from, and broadcasts
 /// their bytes, so other hosts need only this binary — no shared file system. Every rank then trains its
 /// share of each minibatch; rank 0 writes the checkpoints and reports to rnnd as JSON lines on stdout
-/// (`WorkerMessage`), and stops at a step boundary when a line `stop` (or the end of its stdin) arrives.
+/// (`WorkerMessage`); with --stdin-control it stops at a step boundary when a line `stop` arrives.
 ///
 /// Exit status: 0 when training ended (completed or stopped: the last line says which); 2 for a job rnnd
 /// could not have meant (bad arguments, unreadable files, a configuration or dataset the trainer refuses);
 /// 3 when training failed (diverged, a checkpoint that cannot be written); 75 when a collective did not
-/// complete within the rank timeout (a host or the network is gone).
+/// complete within the rank timeout (a host or the network is gone); 70 when rnnd closed its stdin.
 @main
 enum Worker {
     struct Arguments {
         var config = "", dataset = "", kind = DatasetKind.text, name = "", checkpoints = "", resume: String?
         var rankTimeout = 120.0
+        /// rnnd's control: a line `stop` on stdin stops the run at a step boundary; the end of stdin means rnnd
+        /// is gone, and the ranks end at once (nobody would record what they do next).
+        var stdinControl = false
     }
 
     static func main() {
@@ -69,7 +72,7 @@ enum Worker {
             }
             report(.started(step: trainer.state.step, ranks: hosts.count))
             let control = TrainingControl()
-            if reporting { readStopRequests(control) }
+            if reporting && arguments.stdinControl { readStopRequests(control) }
             let outcome = try trainer.run(control: control)
             report(.outcome(outcome))
             hosts.finish()
@@ -83,13 +86,18 @@ enum Worker {
         }
     }
 
-    /// A line `stop` on stdin, or its end (rnnd is gone), asks the run to stop at the next step boundary.
+    /// A line `stop` on stdin asks the run to stop at the next step boundary; the end of stdin (rnnd is gone)
+    /// ends this rank at once, and mpirun then ends the others.
     static func readStopRequests(_ control: TrainingControl) {
         let thread = Thread {
             while let line = readLine() {
-                if line.trimmingCharacters(in: .whitespaces) == "stop" { break }
+                if line.trimmingCharacters(in: .whitespaces) == "stop" {
+                    control.requestStop()
+                    return
+                }
             }
-            control.requestStop()
+            FileHandle.standardError.write(Data("rnnd-worker: stdin closed (rnnd is gone): ending the run's ranks\n".utf8))
+            _exit(70)
         }
         thread.name = "rnnd-worker-stdin"
         thread.start()
@@ -104,6 +112,10 @@ enum Worker {
         var out = Arguments()
         var rest = arguments[...]
         while let flag = rest.popFirst() {
+            if flag == "--stdin-control" {
+                out.stdinControl = true
+                continue
+            }
             guard let value = rest.popFirst() else { throw WorkerError("\(flag) needs a value") }
             switch flag {
             case "--config": out.config = value

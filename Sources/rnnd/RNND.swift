@@ -28,6 +28,13 @@ struct RNND: AsyncParsableCommand {
     @Option(help: "The largest dataset upload, in bytes.") var maxUploadBytes: String?
     @Option(help: "A loopback address and port for an optional TCP listener.") var tcpListen: String?
     @Option(help: "The file holding the TCP listener's bearer token.") var tokenFile: String?
+    @Option(help: "Multi-host runs: the mpirun to start.") var mpirun: String?
+    @Option(help: "Multi-host runs: rnnd-worker's path on every host.") var mpiWorker: String?
+    @Option(help: "Multi-host runs: the IPv4 network (CIDR) for MPI traffic.") var mpiNetwork: String?
+    @Option(help: "Multi-host runs: extra MCA parameters, name=value separated by spaces.") var mpiMca: String?
+    @Option(help: "Multi-host runs: the most hosts a run may name.") var mpiMaxHosts: String?
+    @Option(help: "Multi-host runs: seconds a rank waits in one collective before it exits.") var mpiRankTimeout: String?
+    @Option(help: "Multi-host runs: seconds without a report from rank 0 before rnnd stops mpirun.") var mpiHeartbeatTimeout: String?
 
     func run() async throws {
         BLAS.relaunchWithFastKernelsIfNeeded()
@@ -36,7 +43,10 @@ struct RNND: AsyncParsableCommand {
         for (flag, value) in [("--state-dir", stateDir), ("--socket", socket), ("--log-level", logLevel),
                               ("--concurrent-runs", concurrentRuns), ("--workers", workers), ("--max-restarts", maxRestarts),
                               ("--memory-budget-mb", memoryBudgetMb), ("--max-upload-bytes", maxUploadBytes),
-                              ("--tcp-listen", tcpListen), ("--token-file", tokenFile)] {
+                              ("--tcp-listen", tcpListen), ("--token-file", tokenFile), ("--mpirun", mpirun),
+                              ("--mpi-worker", mpiWorker), ("--mpi-network", mpiNetwork), ("--mpi-mca", mpiMca),
+                              ("--mpi-max-hosts", mpiMaxHosts), ("--mpi-rank-timeout", mpiRankTimeout),
+                              ("--mpi-heartbeat-timeout", mpiHeartbeatTimeout)] {
             if let value { flags[flag] = value }
         }
         do {

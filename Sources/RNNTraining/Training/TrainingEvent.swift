@@ -31,10 +31,15 @@ public struct StepMetrics: Sendable, Equatable, Codable {
     /// The part spent exchanging gradients with other hosts (0 on one machine).
     public var communicationSeconds: Double = 0
 
-    /// The metrics under their stable names.
+    /// The metrics under their stable names; a multi-host run's steps add their time and its communication share.
     public var named: [String: Double] {
-        [MetricName.trainLoss: trainLoss, MetricName.gradNorm: gradNorm, MetricName.lr: lr,
-         MetricName.tokensPerSecond: tokensPerSecond, MetricName.epoch: Double(epoch), MetricName.wallTime: wallTime]
+        var out = [MetricName.trainLoss: trainLoss, MetricName.gradNorm: gradNorm, MetricName.lr: lr,
+                   MetricName.tokensPerSecond: tokensPerSecond, MetricName.epoch: Double(epoch), MetricName.wallTime: wallTime]
+        if communicationSeconds > 0 {
+            out[MetricName.stepSeconds] = stepSeconds
+            out[MetricName.communicationSeconds] = communicationSeconds
+        }
+        return out
     }
 }
 
@@ -47,6 +52,9 @@ public enum MetricName {
     public static let tokensPerSecond = "tokens_per_s"
     public static let epoch = "epoch"
     public static let wallTime = "wall_time"
+    /// Multi-host runs: a step's seconds, and the part spent exchanging gradients between hosts.
+    public static let stepSeconds = "step_seconds"
+    public static let communicationSeconds = "comm_seconds"
     public static let valLoss = "val_loss"
     /// Validation bits per character (text).
     public static let valBPC = "val_bpc"

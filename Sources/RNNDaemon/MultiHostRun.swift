@@ -1,0 +1,343 @@
+import Foundation
+import Logging
+import RNNAPI
+import RNNTraining
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a run job trains with: the in-process `Trainer`, or `MultiHostRun` (rnnd-worker ranks under mpirun).
+protocol TrainingProcess: AnyObject {
+    /// The last step reached.
+    var step: Int { get }
+    /// Trains until a limit, a stop request (then a checkpoint to resume from) or an error.
+    func run(control: TrainingControl) throws -> TrainingOutcome
+}
+
+extension Trainer: TrainingProcess {
+    var step: Int { state.step }
+}
+
+/// A multi-host run ended without a word from its ranks: a host died, was cut off, or mpirun was stopped by
+/// the heartbeat watchdog. The run is requeued and resumes from its last checkpoint.
+struct HostLost: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// One multi-host run: rnnd starts `mpirun` as a child in a process group of its own, with a hostfile it
+/// writes (rank 0 on the first host, which is this machine: it reads the dataset and writes the checkpoints in
+/// the state directory), reads rank 0's reports (`WorkerMessage` lines) into the same sink a local trainer
+/// reports to, asks for a stop with a line on mpirun's stdin, and stops mpirun — SIGTERM, then SIGKILL to
+/// its whole process group — when rank 0 falls silent for longer than the heartbeat timeout.
+final class MultiHostRun: TrainingProcess, @unchecked Sendable {
+    // @unchecked Sendable: `step`, `outcome`, `failure`, `lastReport` and `stepTimes` are guarded by `lock`.
+    let hosts: [String]
+    let arguments: [String]
+    let settings: MPISettings
+    let logger: Logger
+    let sink: @Sendable (TrainingEvent) -> Void
+    private let lock = NSLock()
+    private var lastStep = 0
+    private var outcome: TrainingOutcome?
+    private var failure: (code: String, message: String)?
+    private var lastReport = DispatchTime.now().uptimeNanoseconds
+    private var stepTimes: [Double] = []
+    private var stderrTail: [String] = []
+
+    var step: Int { lock.withLock { lastStep } }
+
+    /// `jobDirectory` receives the hostfile and the configuration rank 0 reads.
+    init(hosts: [String], config: RunConfig, datasetPath: String, kind: DatasetKind, datasetName: String,
+         checkpointDirectory: URL, resumeFrom: URL?, resumeStep: Int?, jobDirectory: URL, settings: MPISettings,
+         logger: Logger, sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
+        self.hosts = hosts
+        self.settings = settings
+        self.logger = logger
+        self.sink = sink
+        lastStep = resumeStep ?? 0
+        try FileManager.default.createDirectory(at: jobDirectory, withIntermediateDirectories: true)
+        let configFile = jobDirectory.appendingPathComponent("config.json"), hostfile = jobDirectory.appendingPathComponent("hostfile")
+        try config.json.write(to: configFile)
+        try Self.hostfile(hosts).write(to: hostfile, atomically: true, encoding: .utf8)
+        var mpirun = [settings.mpirun, "--hostfile", hostfile.path, "-np", "\(hosts.count)", "--map-by", "slot",
+                      "--bind-to", "none", "--tag-output"]
+        if getuid() == 0 { mpirun.append("--allow-run-as-root") }
+        if let network = settings.network {
+            mpirun += ["--mca", "btl_tcp_if_include", network, "--mca", "oob_tcp_if_include", network]
+        }
+        for (name, value) in settings.mca { mpirun += ["--mca", name, value] }
+        var worker = [settings.worker, "--config", configFile.path, "--dataset", datasetPath, "--kind", kind.rawValue,
+                      "--name", datasetName, "--checkpoints", checkpointDirectory.path, "--rank-timeout", "\(settings.rankTimeout)",
+                      "--stdin-control"]
+        if let resumeFrom { worker += ["--resume", resumeFrom.path] }
+        arguments = mpirun + worker
+    }
+
+    /// One line per distinct host, in first-appearance order, with as many slots as it is named: mpirun's
+    /// `--map-by slot` then puts rank 0 on the first host and fills the others in order. (`ppr:1:node` would
+    /// allow one rank per host only, and naming a host twice is how several ranks share one machine.)
+    static func hostfile(_ hosts: [String]) -> String {
+        var order: [String] = [], slots: [String: Int] = [:]
+        for host in hosts {
+            if slots[host] == nil { order.append(host) }
+            slots[host, default: 0] += 1
+        }
+        return order.map { "\($0) slots=\(slots[$0]!)\n" }.joined()
+    }
+
+    func run(control: TrainingControl) throws -> TrainingOutcome {
+        let child = try ChildProcess(arguments: arguments)
+        logger.info("started mpirun for \(hosts.count) hosts (\(hosts.joined(separator: ", "))), pid \(child.pid)")
+        let readers = [
+            Thread { [self] in child.readLines(child.stdout) { self.handleOutput($0) } },
+            Thread { [self] in child.readLines(child.stderr) { self.handleError($0) } },
+        ]
+        for reader in readers { reader.start() }
+        var stopSent = false, silentSince: Double?
+        var status: Int32?
+        while status == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            status = child.exitStatus()
+            if status != nil { break }
+            if control.stopRequested && !stopSent {
+                child.send("stop\n")
+                stopSent = true
+            }
+            let (silent, timeout) = lock.withLock { () -> (Double, Double) in
+                let sorted = stepTimes.sorted()
+                let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+                return (Double(DispatchTime.now().uptimeNanoseconds - lastReport) / 1e9, max(Double(settings.heartbeatTimeout), 10 * median))
+            }
+            if silentSince == nil && silent > timeout {
+                logger.error("no report from rank 0 for \(Int(silent)) s (mpi.heartbeat_timeout \(Int(timeout)) s): stopping mpirun")
+                silentSince = silent
+                child.signal(SIGTERM)
+            } else if let since = silentSince, silent > since + 10 {
+                child.killGroup()
+            }
+        }
+        // Whatever mpirun left in its process group goes with it.
+        child.killGroup()
+        child.closeStdin()
+        child.waitForReaders(readers, seconds: 5)
+        let (outcome, failure, tail) = lock.withLock { (self.outcome, self.failure, stderrTail) }
+        if let failure {
+            throw TrainingError(Self.code(failure.code), failure.message)
+        }
+        if let outcome, status == 0 { return outcome }
+        let cause: String
+        if silentSince != nil {
+            cause = "rank 0 sent no report within mpi.heartbeat_timeout; mpirun was stopped"
+        } else if status == 75 {
+            cause = "a rank gave up waiting for the others (mpi.rank_timeout \(settings.rankTimeout) s): a host or the network is gone"
+        } else {
+            cause = "mpirun exited with status \(status!)"
+        }
+        let detail = tail.last { $0.contains("noticed that process rank") || $0.contains("rnnd-worker rank") } ?? tail.last
+        throw HostLost(description: cause + (detail.map { ": \($0)" } ?? "") + " (hosts \(hosts.joined(separator: ", ")))")
+    }
+
+    private static func code(_ name: String) -> TrainingError.Code {
+        switch name {
+        case "invalidConfig": .invalidConfig
+        case "invalidData": .invalidData
+        case "invalidCheckpoint": .invalidCheckpoint
+        case "diverged": .diverged
+        case "storage": .storage
+        default: .io
+        }
+    }
+
+    /// A line of mpirun's stdout: `[job,rank]<stdout>:text` with --tag-output.
+    private func handleOutput(_ line: String) {
+        let text = Self.untagged(line)
+        guard let message = WorkerMessage(line: text) else {
+            logger.info("\(line)")
+            return
+        }
+        lock.withLock { lastReport = DispatchTime.now().uptimeNanoseconds }
+        switch message {
+        case .started(let step, let ranks):
+            logger.info("\(ranks) ranks up, training from step \(step)")
+        case .event(let event):
+            if case .step(let m) = event {
+                lock.withLock {
+                    lastStep = m.step
+                    stepTimes.append(m.stepSeconds)
+                    if stepTimes.count > 50 { stepTimes.removeFirst() }
+                }
+            }
+            sink(event)
+        case .outcome(let outcome):
+            lock.withLock { self.outcome = outcome }
+        case .failed(let code, let message):
+            lock.withLock { failure = (code, message) }
+        }
+    }
+
+    private func handleError(_ line: String) {
+        logger.warning("mpirun: \(line)")
+        lock.withLock {
+            stderrTail.append(line)
+            if stderrTail.count > 20 { stderrTail.removeFirst() }
+        }
+    }
+
+    static func untagged(_ line: String) -> Substring {
+        guard line.hasPrefix("["), let close = line.range(of: "]<stdout>:") ?? line.range(of: "]<stderr>:") else { return Substring(line) }
+        return line[close.upperBound...]
+    }
+}
+
+/// A child process in a new process group, with pipes for stdin, stdout and stderr (Foundation's
+/// `Process` cannot put a child in its own group, which is how everything mpirun started is stopped).
+final class ChildProcess: @unchecked Sendable {
+    // @unchecked Sendable: the descriptors are fixed after init; `status` is only read and written by the
+    // thread that waits.
+    let pid: pid_t
+    let stdin: Int32, stdout: Int32, stderr: Int32
+    private var status: Int32?
+
+    init(arguments: [String]) throws {
+        var input: [Int32] = [0, 0], output: [Int32] = [0, 0], errors: [Int32] = [0, 0]
+        guard pipe(&input) == 0, pipe(&output) == 0, pipe(&errors) == 0 else { throw DaemonError(.io, "cannot create pipes: \(String(cString: strerror(errno)))") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        for fd in input + output + errors { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        close(input[0]); close(output[1]); close(errors[1])
+        guard result == 0 else {
+            close(input[1]); close(output[0]); close(errors[0])
+            throw DaemonError(.io, "cannot start \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+        stdin = input[1]
+        stdout = output[0]
+        stderr = errors[0]
+        // rnnd's other children must not inherit these ends (a stdin kept open elsewhere never ends).
+        _ = fcntl(stdin, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(stdout, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(stderr, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// The exit status (128 + the signal for a signalled child) once it has exited, else nil.
+    func exitStatus() -> Int32? {
+        if let status { return status }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+        let signal = raw & 0x7f
+        status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+        return status
+    }
+
+    func send(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(stdin, $0.baseAddress, $0.count) }
+    }
+
+    func closeStdin() { close(stdin) }
+    func signal(_ signal: Int32) { kill(pid, signal) }
+    /// SIGKILL to the whole process group (mpirun and what it started on this machine).
+    func killGroup() { kill(-pid, SIGKILL) }
+
+    /// Calls `body` with each line read from `fd` until its end, then closes it.
+    func readLines(_ fd: Int32, _ body: (String) -> Void) {
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            pending += buffer[0..<n]
+            while let newline = pending.firstIndex(of: 10) {
+                body(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        if !pending.isEmpty { body(String(decoding: pending, as: UTF8.self)) }
+        close(fd)
+    }
+
+    /// Waits for the reader threads to reach the end of their pipes; a process mpirun left behind outside its
+    /// group could hold them open, so after `seconds` rnnd stops waiting.
+    func waitForReaders(_ threads: [Thread], seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while threads.contains(where: { !$0.isFinished }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+extension MultiHostRun {
+    /// Why a run's `hosts` cannot be launched, or nil: checked at submit, so that a mistake is a 400 naming
+    /// `hosts`, not a failed run later.
+    static func problem(hosts: [String], batchSize: Int, settings: MPISettings) -> String? {
+        if hosts.count > settings.maxHosts { return "hosts names \(hosts.count) hosts; mpi.max_hosts allows \(settings.maxHosts)" }
+        if let bad = hosts.first(where: { !isHostAddress($0) }) {
+            return "hosts: \"\(bad)\" is not a host name or an IP address"
+        }
+        if batchSize < hosts.count { return "hosts: \(hosts.count) hosts need batch_size ≥ \(hosts.count) (each host trains at least one row), got \(batchSize)" }
+        if !localAddresses().contains(hosts[0]) {
+            return "hosts: the first host (\(hosts[0])) must be this machine: rank 0 runs beside rnnd's store (it reads the dataset and writes the checkpoints); this machine is \(localAddresses().sorted().joined(separator: ", "))"
+        }
+        if findExecutable(settings.mpirun) == nil {
+            return "hosts: multi-host runs need Open MPI, and \(settings.mpirun) was not found (install openmpi-bin, or set mpi.mpirun)"
+        }
+        if !FileManager.default.isExecutableFile(atPath: settings.worker) {
+            return "hosts: rnnd-worker was not found at \(settings.worker) (set mpi.worker to its path, the same on every host)"
+        }
+        return nil
+    }
+
+    static func isHostAddress(_ host: String) -> Bool {
+        guard (1...253).contains(host.utf8.count), !host.hasPrefix("-") else { return false }
+        if host.contains(":") { return host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." } }
+        return host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+    }
+
+    /// This machine's names and the addresses of its interfaces.
+    static func localAddresses() -> Set<String> {
+        var out: Set<String> = ["localhost", ProcessInfo.processInfo.hostName]
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return out }
+        defer { freeifaddrs(list) }
+        var next = list
+        while let entry = next {
+            defer { next = entry.pointee.ifa_next }
+            guard let address = entry.pointee.ifa_addr else { continue }
+            let family = Int32(address.pointee.sa_family)
+            guard family == AF_INET || family == AF_INET6 else { continue }
+            var name = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            let length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
+            if getnameinfo(address, length, &name, socklen_t(name.count), nil, 0, NI_NUMERICHOST) == 0 {
+                out.insert(String(cString: name).split(separator: "%").first.map(String.init) ?? "")
+            }
+        }
+        return out
+    }
+
+    /// The path `name` runs as (a path is checked as it is; a name is looked up in PATH).
+    static func findExecutable(_ name: String) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+}
