@@ -3,7 +3,7 @@
 # Sourced by deploy/run-demo.sh, deploy/run-tests.sh (which adds systemd for systemd-analyze) and
 # deploy/install.sh.
 set -euo pipefail
-required=(libopenblas-dev libsqlite3-dev pkg-config ${extra_packages[@]+"${extra_packages[@]}"})
+required=(libopenblas-dev libsqlite3-dev pkg-config openmpi-bin libopenmpi-dev ${extra_packages[@]+"${extra_packages[@]}"})
 missing=()
 for p in "${required[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # systemd-analyze checks the unit (deploy/rnnd.service); rsvg-convert renders rnnctl's PNG plots;
-# python3-venv holds schemathesis (from PyPI) for the API fuzzing.
-extra_packages=(systemd librsvg2-bin python3-venv)
+# python3-venv holds schemathesis (from PyPI) for the API fuzzing; iproute2 (ip netns) makes the separate
+# network stacks of the multi-host tests.
+extra_packages=(systemd librsvg2-bin python3-venv iproute2)
 source deploy/require-packages.sh
 # swift test builds every target (rnnd and rnnctl included, which the end-to-end tests run) with
 # testability; a separate `swift build` first would only compile everything a second time.

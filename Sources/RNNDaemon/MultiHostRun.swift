@@ -65,6 +65,12 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
         if let network = settings.network {
             mpirun += ["--mca", "btl_tcp_if_include", network, "--mca", "oob_tcp_if_include", network]
         }
+        // TCP keepalives on the launch daemons' links to mpirun: a daemon on a host that was cut off learns that
+        // mpirun is gone within about twice the rank timeout and ends (with its ranks) — Open MPI's default
+        // waits 5 minutes before the first probe, and without a probe a cut-off daemon waits forever.
+        let keepalive = settings.rankTimeout
+        mpirun += ["--mca", "oob_tcp_keepalive_time", "\(keepalive)", "--mca", "oob_tcp_keepalive_intvl", "\(max(1, keepalive / 4))",
+                   "--mca", "oob_tcp_keepalive_probes", "3"]
         for (name, value) in settings.mca { mpirun += ["--mca", name, value] }
         var worker = [settings.worker, "--config", configFile.path, "--dataset", datasetPath, "--kind", kind.rawValue,
                       "--name", datasetName, "--checkpoints", checkpointDirectory.path, "--rank-timeout", "\(settings.rankTimeout)",

@@ -155,7 +155,9 @@ final class RunJob: Sendable {
     }
 
     /// A multi-host run whose ranks ended without a word: requeued to resume from its last checkpoint (counted
-    /// against max_restarts, as a crash of rnnd is), or failed when it has used them up.
+    /// against max_restarts, as a crash of rnnd is), or failed when it has used them up. It waits in
+    /// `interrupted` before it is requeued — 2 s, doubling with each restart up to a minute — so that a host or
+    /// link that is still down does not burn the restarts in a few seconds.
     private func requeueAfterLostHost(_ lost: HostLost, step: Int) {
         logger.error("multi-host run stopped: \(lost)", metadata: ["train.step": "\(step)"])
         do {
@@ -165,8 +167,17 @@ final class RunJob: Sendable {
                 return
             }
             try store.transition(runID: runID, to: .interrupted, from: [.running], cause: "at step \(step): \(lost)", countsRestart: true)
-            try store.transition(runID: runID, to: .queued, from: [.interrupted], cause: "requeued; resumes from its last checkpoint")
-            publishState(.queued, "requeued after a lost host; resumes from its last checkpoint")
+            publishState(.interrupted, "\(lost)")
+            let wait = min(60, 2 * pow(2, Double(restarts)))
+            let deadline = Date().addingTimeInterval(wait)
+            while Date() < deadline && !control.stopRequested { Thread.sleep(forTimeInterval: 0.1) }
+            // rnnd stopping: the run stays interrupted and is requeued at the next start. A cancel meanwhile
+            // moved it on, and the requeue below is refused.
+            if shuttingDown.load(ordering: .relaxed) { return }
+            if case .moved = try store.transition(runID: runID, to: .queued, from: [.interrupted],
+                                                  cause: "requeued after \(Int(wait)) s; resumes from its last checkpoint") {
+                publishState(.queued, "requeued after a lost host; resumes from its last checkpoint")
+            }
         } catch {
             logger.error("cannot requeue the run: \(error); it is requeued at rnnd's next start")
         }

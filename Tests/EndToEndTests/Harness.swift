@@ -78,11 +78,13 @@ final class DaemonHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Starts rnnd and waits for READY=1.
-    func start(_ arguments: [String] = [], environment extra: [String: String] = [:]) throws {
+    /// Starts rnnd and waits for READY=1; `launcher` runs it through another command (e.g. `ip netns exec NS`),
+    /// which must exec rnnd in its own process.
+    func start(_ arguments: [String] = [], environment extra: [String: String] = [:], launcher: [String] = []) throws {
         let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binaries.path("rnnd"))
-        daemon.arguments = ["--state-dir", stateDirectory, "--socket", socketPath] + arguments
+        let command = launcher + [Binaries.path("rnnd"), "--state-dir", stateDirectory, "--socket", socketPath] + arguments
+        daemon.executableURL = URL(fileURLWithPath: command[0])
+        daemon.arguments = Array(command.dropFirst())
         daemon.environment = ["NOTIFY_SOCKET": notify.path, "HOME": directory.path, "PATH": "/usr/bin:/bin"].merging(extra) { $1 }
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
