@@ -77,17 +77,19 @@ extension EndToEnd {
         #expect(communication.count == 200 && communication.allSatisfy { $0.value > 0 })
     }
 
+    /// With gradient accumulation too (two minibatches per exchange).
     @Test func twoRanksOfTwoWorkersAgreeWithFourInProcessWorkers() async throws {
         let harness = try DaemonHarness()
         try harness.start()
         let text = try SystemText.license()
         let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", text), name: "gpl.txt", kind: .text)
         let run = try await harness.client.submit(SubmitRequest(
-            name: "two-by-two", dataset: dataset.sha256, config: Self.config.merging(["hosts": Self.twoRanks, "workers": .int(2)]) { $1 }))
+            name: "two-by-two", dataset: dataset.sha256,
+            config: Self.config.merging(["hosts": Self.twoRanks, "workers": .int(2), "accumulate_steps": .int(2)]) { $1 }))
         let done = try await harness.waitFor(run: run.id, "completed") { $0.state.isFinal }
         #expect(done.state == .completed, "\(done.failure ?? "")\n\(harness.logText)")
         // The host sums ((g₀+g₁) + (g₂+g₃)) where four workers sum (((g₀+g₁)+g₂)+g₃): equal to rounding.
-        let reference = try Self.inProcess(Self.config.merging(["workers": .int(4)]) { $1 }, text: text)
+        let reference = try Self.inProcess(Self.config.merging(["workers": .int(4), "accumulate_steps": .int(2)]) { $1 }, text: text)
         let parameters = try await Self.lastParameters(harness, run.id)
         #expect(parameters.count == reference.parameters.count)
         let worst = zip(parameters, reference.parameters).map { abs($0 - $1) }.max() ?? .infinity

@@ -55,7 +55,7 @@ extension EndToEnd {
 
         func down() {
             for ns in namespaces { try? Self.shell("ip netns pids \(ns) 2>/dev/null | xargs -r kill -9; ip netns del \(ns) 2>/dev/null || true") }
-            try? Self.shell("ip link del rnbr\(n) 2>/dev/null || true")
+            try? Self.shell("ip link del rnbr\(n) 2>/dev/null; ip link del rnv\(n)0 2>/dev/null; ip link del rnv\(n)1 2>/dev/null; true")
         }
 
         /// Takes the second host's link down or up.

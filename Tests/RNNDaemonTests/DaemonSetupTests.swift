@@ -37,6 +37,10 @@ import Glibc
         #expect(fromEnv.workers == 2 && fromEnv.sources["scheduler.workers"] == "RNND_WORKERS")
         let fromFlag = try resolve(flags: ["--workers": "1", "--state-dir": "/tmp/s"], file: file, env: ["HOME": "/h", "RNND_WORKERS": "2"])
         #expect(fromFlag.workers == 1 && fromFlag.stateDirectory == "/tmp/s" && fromFlag.sources["scheduler.workers"] == "--workers")
+        let mpi = try resolve(file: "[mpi]\nnetwork = \"10.1.0.0/16\"\nmca = \"plm_rsh_agent=/x btl=self,tcp\"\nrank_timeout = 30",
+                              env: ["HOME": "/h"]).mpi
+        #expect(mpi.network == "10.1.0.0/16" && mpi.rankTimeout == 30 && mpi.heartbeatTimeout == 120 && mpi.maxHosts == 64)
+        #expect(mpi.mca.map { "\($0)=\($1)" } == ["plm_rsh_agent=/x", "btl=self,tcp"])
     }
 
     @Test func badValuesNameTheirSource() throws {
@@ -50,6 +54,10 @@ import Glibc
         #expect(message(["--tcp-listen": "0.0.0.0:80", "--token-file": "/t"])?.contains("loopback") == true)
         #expect(message(["--tcp-listen": "127.0.0.1:8470"])?.contains("token_file") == true)
         #expect(message(["--wrkers": "2"]) == "unknown flag --wrkers")
+        #expect(message(["--mpi-network": "10.0.0.0"]) == "--mpi-network: mpi.network must be an IPv4 network such as 10.0.0.0/24, got \"10.0.0.0\"")
+        #expect(message(["--mpi-mca": "btl"]) == "--mpi-mca: mpi.mca holds name=value items separated by spaces, got \"btl\"")
+        #expect(message(["--mpi-rank-timeout": "0"])?.contains("mpi.rank_timeout must be an integer in 1…86400") == true)
+        #expect(message(["--mpi-worker": "rnnd-worker"])?.contains("mpi.worker must be an absolute path") == true)
         #expect(message(config: "/etc/custom.toml") == "--config: cannot read /etc/custom.toml")
         #expect(message(file: "[scheduler]\nworkerz = 2")?.contains("unknown setting scheduler.workerz") == true)
         #expect(message(file: "state_dir = /srv")?.hasPrefix("/etc/rnnd/rnnd.toml:1:") == true, "unquoted strings are refused with the line")

@@ -119,3 +119,55 @@ import Testing
         #expect(CRC32.checksum([UInt8]()) == 0)
     }
 }
+
+@Suite struct GradientAccumulationTests {
+    let csv: String = {
+        var rows = ["time,temp,load"]
+        for t in 0..<240 { rows.append("\(t),\(Double(t % 17) * 0.5),\(Double((t * 7) % 5) - 2)") }
+        return rows.joined(separator: "\n") + "\n"
+    }()
+
+    func csvConfig(accumulate: Int) throws -> RunConfig {
+        try config(["task": .string("regression"), "input_columns": .list(["temp"]), "target_columns": .list(["load"]),
+                    "seq_len": .int(6), "batch_size": .int(4), "workers": .int(1), "hidden_size": .int(8), "layers": .int(1),
+                    "optimizer": .string("sgd"), "lr": .double(0.1), "clip_norm": .double(0), "dropout": .double(0),
+                    "val_fraction": .double(0.1), "accumulate_steps": .int(accumulate), "max_epochs": .int(1),
+                    "eval_every": .int(0), "checkpoint_every": .int(0)])
+    }
+
+    /// One accumulated step over two minibatches = the mean of their gradients: with plain SGD its update is the
+    /// mean of the two single-minibatch updates from the same start, and its loss the mean of their losses.
+    @Test func anAccumulatedStepAveragesItsMinibatchesGradients() throws {
+        let one = try csvConfig(accumulate: 1), two = try csvConfig(accumulate: 2)
+        let data = try TimeSeriesCSV(bytes: Array(csv.utf8), name: "s.csv", config: one)
+        let batches = [data.trainingBatch(epoch: 0, index: 0), data.trainingBatch(epoch: 0, index: 1)]
+        func step(_ c: RunConfig, _ batches: [Batch<Float>]) throws -> (parameters: [Float], loss: Double) {
+            let trainer = try Trainer(config: c, data: data, checkpointDirectory: nil) { _ in }
+            guard case .applied(let loss, _, _, _) = try trainer.trainStep(batches) else { throw TrainingError(.io, "step skipped") }
+            return (trainer.currentParameters, loss)
+        }
+        let start = try Trainer(config: one, data: data, checkpointDirectory: nil) { _ in }.currentParameters
+        let both = try step(two, batches), first = try step(one, [batches[0]]), second = try step(one, [batches[1]])
+        #expect(abs(both.loss - (first.loss + second.loss) / 2) < 1e-6, "\(both.loss) vs \(first.loss), \(second.loss)")
+        var worst: Float = 0
+        for i in start.indices {
+            let mean = ((first.parameters[i] - start[i]) + (second.parameters[i] - start[i])) / 2
+            worst = max(worst, abs((both.parameters[i] - start[i]) - mean))
+        }
+        #expect(worst < 1e-6, "largest difference from the mean update: \(worst)")
+        #expect(first.parameters != start && second.parameters != first.parameters, "the steps changed something")
+    }
+
+    /// An epoch takes ⌈minibatches / accumulate_steps⌉ steps (the last one takes what is left).
+    @Test func anEpochTakesItsMinibatchesOverAccumulateStepsRoundedUp() throws {
+        let data = try TimeSeriesCSV(bytes: Array(csv.utf8), name: "s.csv", config: try csvConfig(accumulate: 1))
+        func steps(_ accumulate: Int) throws -> Int {
+            let log = EventLog()
+            _ = try Trainer(config: try csvConfig(accumulate: accumulate), data: data, checkpointDirectory: nil, sink: log.sink).run()
+            return log.losses.count
+        }
+        let perEpoch = data.stepsPerEpoch
+        #expect(try steps(1) == perEpoch)
+        #expect(try steps(3) == (perEpoch + 2) / 3)
+    }
+}

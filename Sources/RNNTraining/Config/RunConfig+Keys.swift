@@ -66,6 +66,7 @@ extension RunConfig {
             "seq_len": int(64, 1...100_000, "time steps per chunk (truncated BPTT length) or window length"),
             "batch_size": int(32, 1...65_536, "sequences per minibatch, split across the workers"),
             "workers": int(cores, 1...256, "data-parallel replicas per host (default: the number of cores)"),
+            "accumulate_steps": int(1, 1...1024, "minibatches whose gradients are summed before each update (and each exchange between hosts)"),
             "hosts": Key(kind: .list, defaultValue: .list([]), help: "hosts of a multi-host run, rnnd's own first (empty: this machine only)"),
             "optimizer": choice("adam", OptimizerName.allCases.map(\.rawValue), "update rule"),
             "lr": num(2e-3, 0...10, openLower: true, "base learning rate"),

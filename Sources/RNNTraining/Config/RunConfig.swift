@@ -23,6 +23,8 @@ public struct RunConfig: Sendable, Equatable {
     public var seqLen: Int { int("seq_len") }
     public var batchSize: Int { int("batch_size") }
     public var workers: Int { int("workers") }
+    /// Minibatches per optimizer step (gradient accumulation).
+    public var accumulateSteps: Int { int("accumulate_steps") }
     /// The hosts of a multi-host run, one rank each, rank 0 first (empty: this machine only).
     public var hosts: [String] { list("hosts") }
     public var optimizer: OptimizerName { OptimizerName(rawValue: string("optimizer"))! }

@@ -14,9 +14,10 @@ extension Trainer {
         group.wait()
     }
 
-    /// One data-parallel step:
-    /// 1. each replica runs forward and backward on its rows (gradients scaled by the whole minibatch's
-    ///    target count, so the shards' gradients sum to the minibatch mean's);
+    /// One data-parallel step over `batches` (one minibatch, or `accumulate_steps` consecutive ones whose
+    /// gradients are summed before one all-reduce and one update):
+    /// 1. each replica runs forward and backward on its rows of every minibatch (gradients scaled by the
+    ///    target count of all of them, so the shards' gradients sum to the mean's);
     /// 2. reduce-scatter: replica w sums chunk w of every replica's gradient, in replica order (never in
     ///    completion order, so a seed and a worker count give bitwise the same run), and its sum of squares;
     /// 3. the global norm is combined in chunk order; a non-finite loss or norm skips the step here, before
@@ -26,21 +27,26 @@ extension Trainer {
     /// On several hosts, step 2 sums this host's replicas, then `HostGroup.sumInRankOrder` adds the hosts'
     /// sums in rank order; the loss and the norm are then combined over every replica of every host in the
     /// order one machine with as many workers would use, and every rank updates all of the parameters.
-    func trainStep(_ batch: Batch<Float>) throws -> StepResult {
+    func trainStep(_ batches: [Batch<Float>]) throws -> StepResult {
         let spec = network.spec, network = network, parameters = parameters, reduced = reduced
-        let total = batch.targetCount(spec: spec)
+        let total = batches.reduce(0.0) { $0 + $1.targetCount(spec: spec) }
         let scale = Float(1 / total)
-        let dropout = DropoutSource(seed: config.seed, step: state.step)
+        // Each minibatch of an accumulated step draws its own dropout masks (with one, this is the step's).
+        let dropouts = batches.indices.map { DropoutSource(seed: config.seed, step: state.step * batches.count + $0) }
         let carries = data.carriesState
         onEveryReplica { replica in
-            let shard = batch.rows(replica.rows, spec: spec)
             replica.gradients.zero()
-            var source = dropout
-            source.rowOffset = replica.rows.lowerBound
-            replica.loss = network.forward(parameters: parameters.pointer, batch: shard, workspace: replica.workspace, dropout: source)
-            network.backward(parameters: parameters.pointer, gradients: replica.gradients.pointer, batch: shard,
-                             workspace: replica.workspace, lossScale: scale)
-            if carries { replica.workspace.carryState() }
+            var loss = LossSum()
+            for (batch, dropout) in zip(batches, dropouts) {
+                let shard = batch.rows(replica.rows, spec: spec)
+                var source = dropout
+                source.rowOffset = replica.rows.lowerBound
+                loss = loss + network.forward(parameters: parameters.pointer, batch: shard, workspace: replica.workspace, dropout: source)
+                network.backward(parameters: parameters.pointer, gradients: replica.gradients.pointer, batch: shard,
+                                 workspace: replica.workspace, lossScale: scale)
+                if carries { replica.workspace.carryState() }
+            }
+            replica.loss = loss
         }
         let replicas = replicas
         let reduceStart = DispatchTime.now().uptimeNanoseconds

@@ -132,20 +132,22 @@ public final class Trainer: @unchecked Sendable {
                 continue
             }
             let stepStart = DispatchTime.now().uptimeNanoseconds
-            let batch = data.trainingBatch(epoch: state.epoch, index: state.indexInEpoch)
+            // accumulate_steps consecutive minibatches of this epoch (fewer at its end) make one step.
+            let count = min(config.accumulateSteps, stepsPerEpoch - state.indexInEpoch)
+            let batches = (0..<count).map { data.trainingBatch(epoch: state.epoch, index: state.indexInEpoch + $0) }
             if data.carriesState && state.indexInEpoch == 0 {
                 for r in replicas { r.workspace.resetState() }
             }
             let communicationBefore = hosts?.communicationSeconds ?? 0
-            let result = try trainStep(batch)
+            let result = try trainStep(batches)
             state.step += 1
-            state.indexInEpoch += 1
+            state.indexInEpoch += count
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - stepStart) / 1e9
             switch result {
             case .applied(let loss, let norm, let lr, let reduceSeconds):
                 state.consecutiveSkips = 0
                 sink(.step(StepMetrics(step: state.step, epoch: state.epoch, trainLoss: loss, gradNorm: norm, lr: lr,
-                                       tokensPerSecond: tokensPerStep / seconds, wallTime: elapsed(),
+                                       tokensPerSecond: tokensPerStep * Double(count) / seconds, wallTime: elapsed(),
                                        stepSeconds: seconds, reduceAndUpdateSeconds: reduceSeconds,
                                        communicationSeconds: (hosts?.communicationSeconds ?? 0) - communicationBefore)))
                 if config.spikeFactor > 0, state.recentLosses.count >= 10 {
