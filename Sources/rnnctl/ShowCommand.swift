@@ -23,6 +23,15 @@ struct Show: AsyncParsableCommand {
         print("  step \(Format.progress(r))  epoch \(r.epoch.map(String.init) ?? "-")  train_loss \(Format.number(r.trainLoss))  val_loss \(Format.number(r.valLoss))  best \(Format.number(r.bestValLoss))")
         print("  submitted \(Format.time(r.submittedAt)) by uid \(r.submittedBy.map(String.init) ?? "-"), started \(Format.time(r.startedAt)), finished \(Format.time(r.finishedAt)), restarts \(r.restarts)")
         print("  dataset \(r.dataset)  workers \(r.workers)  priority \(r.priority)" + (r.tags.isEmpty ? "" : "  tags \(r.tags.joined(separator: ","))"))
+        if case .list(let hosts)? = d.config["hosts"], !hosts.isEmpty {
+            var line = "  hosts \(hosts.joined(separator: ", ")) (rank 0 first)"
+            if let step = d.metrics.first(where: { $0.name == "step_seconds" }), let comm = d.metrics.first(where: { $0.name == "comm_seconds" }) {
+                let total = step.latestValue, communication = comm.latestValue
+                line += String(format: "  step %.1f ms: compute %.1f ms, communication %.1f ms (%.0f%%)", total * 1000,
+                               (total - communication) * 1000, communication * 1000, 100 * communication / max(total, 1e-12))
+            }
+            print(line)
+        }
         if let parent = r.parentRunId { print("  forked from run \(parent) at step \(r.parentCheckpointStep ?? 0)") }
         if let failure = r.failure { print("  failure: \(failure)") }
         print("\nconfiguration")

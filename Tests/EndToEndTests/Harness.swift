@@ -134,6 +134,30 @@ final class DaemonHarness: @unchecked Sendable {
     }
 }
 
+/// What a run of the real rnnctl printed and how it exited.
+struct RNNCtlResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+extension DaemonHarness {
+    /// Runs the real rnnctl against this daemon to its exit.
+    func rnnctl(_ arguments: [String]) throws -> RNNCtlResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.path("rnnctl"))
+        p.arguments = arguments
+        p.environment = ["RNND_SOCKET": socketPath, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return RNNCtlResult(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
 struct HarnessError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -75,6 +75,16 @@ extension EndToEnd {
         // The step time's communication share is recorded.
         let communication = try await harness.client.series(run.id, name: "comm_seconds").points
         #expect(communication.count == 200 && communication.allSatisfy { $0.value > 0 })
+        let status = try harness.rnnctl(["status", "\(run.id)"])
+        #expect(status.status == 0 && status.stdout.contains("hosts 127.0.0.1, 127.0.0.1 (rank 0 first)  step ")
+                && status.stdout.contains("communication"), "\(status.stdout)")
+        // `--set hosts=a,b` is how rnnctl users name hosts.
+        let submitted = try harness.rnnctl(["submit", "--dataset", dataset.sha256, "--set", "hosts=127.0.0.1,127.0.0.1", "--set", "workers=1",
+                                            "--set", "max_steps=5", "--set", "val_fraction=0.02", "-q"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let id = try #require(Int64(submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try await harness.client.run(id).config["hosts"] == Self.twoRanks)
+        _ = try await harness.waitFor(run: id, "completed") { $0.state.isFinal }
     }
 
     /// With gradient accumulation too (two minibatches per exchange).

@@ -8,25 +8,7 @@ import Glibc
 /// The real rnnctl against the real rnnd: a user's whole session, from the first submit to a sample.
 extension EndToEnd {
 @Suite struct RNNCtlEndToEndTests {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func rnnctl(_ harness: DaemonHarness, _ arguments: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binaries.path("rnnctl"))
-        p.arguments = arguments
-        p.environment = ["RNND_SOCKET": harness.socketPath, "PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    func rnnctl(_ harness: DaemonHarness, _ arguments: [String]) throws -> RNNCtlResult { try harness.rnnctl(arguments) }
 
     /// Runs rnnctl to its exit (output discarded) and returns its exit status and peak resident memory in
     /// KiB (wait4's rusage of exactly that child).
