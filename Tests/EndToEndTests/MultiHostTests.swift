@@ -156,6 +156,33 @@ extension EndToEnd {
         #expect(Self.processes(matching: "\(harness.stateDirectory)/mpi/").isEmpty, "no rank is left behind")
     }
 
+    @Test func pauseResumeAndSIGTERMStopEveryRankAtAStepBoundaryAndTheRunEndsBitwise() async throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
+        let values = Self.config.merging(["hidden_size": .int(160), "max_steps": .int(300), "checkpoint_every": .int(40)]) { $1 }
+        let run = try await harness.client.submit(SubmitRequest(
+            name: "paused", dataset: dataset.sha256, config: values.merging(["hosts": Self.twoRanks, "workers": .int(1)]) { $1 }))
+        _ = try await harness.waitFor(run: run.id, "step 50") { $0.step >= 50 }
+        _ = try await harness.client.pause(run.id)
+        let paused = try await harness.waitFor(run: run.id, "paused") { $0.state == .paused }
+        let detail = try await harness.client.run(run.id)
+        #expect(detail.checkpoints.map(\.step).max() == paused.step, "a checkpoint at the step it paused at (\(paused.step))")
+        #expect(Self.processes(matching: "\(harness.stateDirectory)/mpi/").isEmpty, "the ranks ended")
+        _ = try await harness.client.resume(run.id)
+        _ = try await harness.waitFor(run: run.id, "step \(paused.step + 40)") { $0.step >= paused.step + 40 }
+        let stopped = harness.terminate()
+        #expect(stopped.status == 0 && Self.processes(matching: "\(harness.stateDirectory)/mpi/").isEmpty)
+        try harness.start()
+        let done = try await harness.waitFor(run: run.id, "completed") { $0.state.isFinal }
+        #expect(done.state == .completed && done.restarts == 0, "\(done.state) \(done.failure ?? "")")
+        let events = try await harness.client.run(run.id).events
+        #expect(events.contains { $0.kind == .interrupted && $0.message.contains("rnnd stopped at step") })
+        #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.step) == Array(1...300), "every step once")
+        let reference = try await Self.inRNND(harness, dataset: dataset.sha256, values.merging(["workers": .int(2)]) { $1 })
+        #expect(try await Self.lastParameters(harness, run.id) == reference.parameters, "the final parameters, bitwise")
+    }
+
     /// The pids of rnnd-worker processes whose command line contains `text`.
     static func processes(matching text: String) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
