@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RNNCore
 import RNNTraining
 
 /// A benchmark configuration trained by rnnd-worker ranks under mpirun on this machine (TCP over the loopback
@@ -31,6 +32,8 @@ struct MultiHostBenchmark: AsyncParsableCommand {
         var computeMs: Double
         var communicationMs: Double
         var tokensPerSecond: Double
+        /// The gradient every step exchanges (4 bytes a parameter).
+        var gradientMB: Double
     }
 
     func validate() throws {
@@ -54,7 +57,7 @@ struct MultiHostBenchmark: AsyncParsableCommand {
         let dataset = directory.appendingPathComponent("random.txt")
         try Data(text).write(to: dataset)
         let worker = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnd-worker").path
-        if !json { print("config  ranks  workers/rank   step ms   compute ms   communication ms   tokens/s") }
+        if !json { print("config  ranks  workers/rank   step ms   compute ms   communication ms   tokens/s   gradient MB") }
         for r in ranks {
             let values: [String: ConfigValue] = [
                 "hidden_size": .int(spec.hiddenSize), "layers": .int(spec.layers), "embedding_size": .int(64),
@@ -87,12 +90,13 @@ struct MultiHostBenchmark: AsyncParsableCommand {
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             let step = median(metrics.map(\.stepSeconds)), communication = median(metrics.map(\.communicationSeconds))
             let row = Row(config: config.rawValue, ranks: r, workers: workers, stepMs: step * 1000, computeMs: (step - communication) * 1000,
-                          communicationMs: communication * 1000, tokensPerSecond: median(metrics.map(\.tokensPerSecond)))
+                          communicationMs: communication * 1000, tokensPerSecond: median(metrics.map(\.tokensPerSecond)),
+                          gradientMB: Double(Network(spec: spec).parameterCount * 4) / 1e6)
             if json {
                 print(String(decoding: try JSONEncoder().encode(row), as: UTF8.self))
             } else {
-                print(String(format: "%6@ %6d %14d %9.1f %12.1f %18.1f %10.0f", row.config, r, workers, row.stepMs, row.computeMs,
-                             row.communicationMs, row.tokensPerSecond))
+                print(String(format: "%6@ %6d %14d %9.1f %12.1f %18.1f %10.0f %13.2f", row.config, r, workers, row.stepMs, row.computeMs,
+                             row.communicationMs, row.tokensPerSecond, row.gradientMB))
             }
         }
     }
