@@ -38,23 +38,9 @@ struct AllreduceBenchmark: AsyncParsableCommand {
         var failed = false
         if !json { print("ranks  MB   ours ms   MPI_Allreduce ms   ours/allreduce   bitwise = serial sum") }
         for r in ranks {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [mpirun, "-np", "\(r)", "--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,tcp",
-                                 "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
-                                 CommandLine.arguments[0], "allreduce", "--rank", "--rounds", "\(rounds)"]
-                + sizes.flatMap { ["--sizes", "\($0)"] }
-            var environment = ProcessInfo.processInfo.environment
-            environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-            environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw ValidationError("mpirun -np \(r) exited with status \(process.terminationStatus)") }
-            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let output = try LoopbackMPI.run(mpirun: mpirun, ranks: r, [CommandLine.arguments[0], "allreduce", "--rank", "--rounds", "\(rounds)"]
+                                             + sizes.flatMap { ["--sizes", "\($0)"] })
+            for line in output.split(separator: "\n") {
                 guard let row = try? JSONDecoder().decode(Row.self, from: Data(line.utf8)) else { continue }
                 failed = failed || !row.bitwiseSerial
                 if json {

@@ -66,23 +66,11 @@ struct MultiHostBenchmark: AsyncParsableCommand {
             ]
             let configFile = directory.appendingPathComponent("config-\(r).json")
             try RunConfig(values).json.write(to: configFile)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [mpirun, "-np", "\(r)", "--oversubscribe", "--bind-to", "none", "--mca", "btl", "self,tcp",
-                                 "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo",
-                                 worker, "--config", configFile.path, "--dataset", dataset.path, "--name", "random.txt",
-                                 "--checkpoints", directory.appendingPathComponent("checkpoints-\(r)").path]
-            var environment = ProcessInfo.processInfo.environment
-            environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-            environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw ValidationError("mpirun -np \(r) exited with status \(process.terminationStatus)") }
-            let metrics = String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line -> StepMetrics? in
+            let output = try LoopbackMPI.run(mpirun: mpirun, ranks: r, [
+                worker, "--config", configFile.path, "--dataset", dataset.path, "--name", "random.txt",
+                "--checkpoints", directory.appendingPathComponent("checkpoints-\(r)").path,
+            ])
+            let metrics = output.split(separator: "\n").compactMap { line -> StepMetrics? in
                 guard case .event(.step(let m))? = WorkerMessage(line: line) else { return nil }
                 return m
             }.dropFirst(5)
