@@ -106,7 +106,7 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
             status = child.exitStatus()
             if status != nil { break }
             if control.stopRequested && !stopSent {
-                child.send("stop\n")
+                child.send(control.stopIsFinal ? "cancel\n" : "stop\n")
                 stopSent = true
             }
             let (silent, timeout) = lock.withLock { () -> (Double, Double) in

@@ -51,8 +51,11 @@ final class RunJob: Sendable {
     /// Asks the run to stop at its next step boundary; the first reason asked wins.
     func requestStop(_ reason: StopIntent) {
         if reason == .shutdown { shuttingDown.store(true, ordering: .relaxed) }
-        intent.withLock { current in if current == nil { current = reason } }
-        control.requestStop()
+        let first = intent.withLock { current -> StopIntent in
+            if current == nil { current = reason }
+            return current!
+        }
+        if case .cancel = first { control.requestStop(final: true) } else { control.requestStop() }
     }
 
     /// Starts the run on a thread of its own; `finished` is called on that thread at the end.

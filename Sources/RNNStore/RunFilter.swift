@@ -22,8 +22,29 @@ public struct RunFilter: Sendable, Equatable {
     public let sql: String
     public let arguments: [DatabaseValue]
 
-    public init(_ text: String) throws {
-        var parser = Parser(text: text)
+    /// The hyperparameter and metric names runs in the store have: a filter or sort on another name is a typo
+    /// (an error with suggestions), not an empty answer. Nil: not checked (an empty store).
+    public struct KnownNames: Sendable, Equatable {
+        public var hyperparameters: Set<String>
+        public var metrics: Set<String>
+        public init(hyperparameters: Set<String>, metrics: Set<String>) {
+            self.hyperparameters = hyperparameters
+            self.metrics = metrics
+        }
+
+        func check(_ field: Field) -> String? {
+            switch field {
+            case .hyperparameter(let key) where !hyperparameters.contains(key):
+                return "unknown field \"\(key)\": no run has this hyperparameter" + Suggestions.hint(key, known: hyperparameters.union(Field.builtIn), label: "fields")
+            case .summary(_, let metric) where !metrics.contains(metric):
+                return Suggestions.unknown("metric", metric, known: metrics)
+            default: return nil
+            }
+        }
+    }
+
+    public init(_ text: String, known: KnownNames? = nil) throws {
+        var parser = Parser(text: text, known: known)
         let (sql, arguments) = try parser.parse()
         self.sql = sql
         self.arguments = arguments
@@ -32,12 +53,13 @@ public struct RunFilter: Sendable, Equatable {
     /// A sort key: the same fields as the filter (`best.val_loss`, `hidden_size`, `submitted`, …), with an
     /// optional leading `-` for descending order. Returns the value's SQL expression and the direction;
     /// runs without a value sort last. Hyperparameters sort by number, then by text.
-    public static func sortExpression(_ key: String) throws -> (sql: String, arguments: [DatabaseValue], descending: Bool) {
+    public static func sortExpression(_ key: String, known: KnownNames? = nil) throws -> (sql: String, arguments: [DatabaseValue], descending: Bool) {
         let descending = key.hasPrefix("-")
         let name = descending ? String(key.dropFirst()) : key
         guard let field = Field(name), !(field == .tag) else {
             throw StoreError(.badFilter, "cannot sort by \"\(key)\": expected a field name such as submitted, name, best.val_loss or hidden_size")
         }
+        if let problem = known?.check(field) { throw StoreError(.badFilter, "cannot sort by \"\(key)\": \(problem)") }
         if case .hyperparameter(let k) = field {
             return ("(SELECT coalesce(value_num, value_text) FROM hyperparameter WHERE run_id = run.id AND key = ?)", [k.databaseValue], descending)
         }
@@ -51,6 +73,10 @@ public struct RunFilter: Sendable, Equatable {
         case tag
         case summary(best: Bool, metric: String)
         case hyperparameter(String)
+
+        /// The fields that are not hyperparameters.
+        static let builtIn: Set<String> = ["state", "name", "tag", "id", "priority", "workers", "seed", "restarts", "dataset",
+                                           "submitted", "started", "finished"]
 
         init?(_ name: String) {
             let identifier = name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." } && !name.isEmpty
@@ -89,6 +115,7 @@ public struct RunFilter: Sendable, Equatable {
 
     struct Parser {
         let text: String
+        let known: KnownNames?
         var tokens: [(token: Token, offset: Int)] = []
         var index = 0
 
@@ -96,7 +123,10 @@ public struct RunFilter: Sendable, Equatable {
             case word(String), quoted(String), number(Double), op(String), open, close
         }
 
-        init(text: String) { self.text = text }
+        init(text: String, known: KnownNames? = nil) {
+            self.text = text
+            self.known = known
+        }
 
         func fail(_ why: String, at offset: Int) -> StoreError {
             let caret = String(repeating: " ", count: offset) + "^"
@@ -208,6 +238,7 @@ public struct RunFilter: Sendable, Equatable {
             guard case .word(let name) = fieldToken, let field = Field(name) else {
                 throw fail("expected a field name, found \(describe(fieldToken))", at: fieldOffset)
             }
+            if let problem = known?.check(field) { throw fail(problem, at: fieldOffset) }
             index += 1
             guard !atEnd, case .op(let op) = tokens[index].token else {
                 throw fail("expected an operator (= != < <= > >= ~) after \(name)", at: atEnd ? endOffset : tokens[index].offset)
@@ -236,7 +267,7 @@ public struct RunFilter: Sendable, Equatable {
                 var seconds = value
                 if !numeric {
                     guard case .string(let s) = value.storage, let t = Parser.parseDate(s) else {
-                        throw fail("a time is Unix seconds or an ISO 8601 date such as 2026-11-29 or 2026-11-29T12:00:00Z", at: valueOffset)
+                        throw fail("a time is Unix seconds, a date (2026-11-29), a local time as rnnctl shows it ('2026-11-29 12:00:00', quoted for the space) or ISO 8601 with a zone (2026-11-29T12:00:00Z)", at: valueOffset)
                     }
                     seconds = t.databaseValue
                 }
@@ -264,12 +295,24 @@ public struct RunFilter: Sendable, Equatable {
             return "%\(escaped)%".databaseValue
         }
 
-        static func parseDate(_ s: String) -> Double? {
-            let full = ISO8601DateFormatter()
-            if let d = full.date(from: s) { return d.timeIntervalSince1970 }
-            let day = ISO8601DateFormatter()
-            day.formatOptions = [.withFullDate]
-            return day.date(from: s)?.timeIntervalSince1970
+        /// A time as rnnctl shows it (`2026-11-30 07:22:00`, local), ISO 8601 with a zone (`…T07:22:00Z`,
+        /// `…+01:00`) or without one (local), with minutes only, or a date (local midnight). The whole text must
+        /// match: a date-time is never read as its date.
+        static func parseDate(_ s: String, timeZone: TimeZone = .current) -> Double? {
+            let zoned = ISO8601DateFormatter()
+            for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds]] {
+                zoned.formatOptions = options
+                if let d = zoned.date(from: s) { return d.timeIntervalSince1970 }
+            }
+            let local = DateFormatter()
+            local.locale = Locale(identifier: "en_US_POSIX")
+            local.timeZone = timeZone
+            local.isLenient = false
+            for format in ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd"] {
+                local.dateFormat = format
+                if let d = local.date(from: s), local.string(from: d).count == s.count { return d.timeIntervalSince1970 }
+            }
+            return nil
         }
     }
 }

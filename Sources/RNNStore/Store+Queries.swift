@@ -19,13 +19,25 @@ public struct RunComparison: Sendable, Equatable {
 extension Store {
     /// Runs matching `filter` (the `RunFilter` language; nil: all), sorted by `sort` keys (default: newest
     /// first), `limit` from `offset`.
+    /// The hyperparameter and metric names of the runs in the store (nil while it has no run: nothing to check).
+    func knownNames() throws -> RunFilter.KnownNames? {
+        try wrap("reading the known names") {
+            try pool.read { db in
+                let hyperparameters = try String.fetchSet(db, sql: "SELECT DISTINCT key FROM hyperparameter")
+                guard !hyperparameters.isEmpty else { return nil }
+                return RunFilter.KnownNames(hyperparameters: hyperparameters, metrics: try String.fetchSet(db, sql: "SELECT name FROM metric_name"))
+            }
+        }
+    }
+
     public func listRuns(filter: String? = nil, sort: [String] = ["-submitted"], limit: Int = 50, offset: Int = 0) throws -> [RunListing] {
-        let where_ = try filter.map { try RunFilter($0) }
+        let known = try knownNames()
+        let where_ = try filter.map { try RunFilter($0, known: known) }
         guard limit >= 0, offset >= 0 else { throw StoreError(.badFilter, "limit and offset must not be negative") }
         // Each sort value is computed once per row as a column, then ordered by its alias.
         var columns: [String] = [], orders: [String] = [], sortArguments: [DatabaseValue] = []
         for (i, key) in (sort.isEmpty ? ["-submitted"] : sort).enumerated() {
-            let (sql, arguments, descending) = try RunFilter.sortExpression(key)
+            let (sql, arguments, descending) = try RunFilter.sortExpression(key, known: known)
             columns.append("\(sql) AS sort\(i)")
             orders.append("sort\(i) IS NULL, sort\(i) \(descending ? "DESC" : "ASC")")
             sortArguments += arguments

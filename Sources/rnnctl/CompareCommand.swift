@@ -8,7 +8,7 @@ struct Compare: AsyncParsableCommand {
         abstract: "Hyperparameters that differ and metric summaries, side by side.",
         discussion: "Example: rnnctl compare 12 13 14")
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: TableOutputOptions
     @Argument(help: "Two or more run ids.") var runs: [String]
 
     func validate() throws {

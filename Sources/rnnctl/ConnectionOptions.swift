@@ -24,7 +24,9 @@ struct ConnectionOptions: ParsableArguments {
                                             token: token.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         let environment = ProcessInfo.processInfo.environment
-        let path = socket ?? environment[APIDefaults.socketVariable] ?? APIDefaults.socketPath(environment: environment, uid: getuid())
+        // An empty RNND_SOCKET is unset (`RNND_SOCKET= rnnctl …`), not a socket named "".
+        let variable = environment[APIDefaults.socketVariable].flatMap { $0.isEmpty ? nil : $0 }
+        let path = socket ?? variable ?? APIDefaults.socketPath(environment: environment, uid: getuid())
         return RNNClient(endpoint: .unixSocket(path: path))
     }
 }

@@ -7,7 +7,7 @@ struct Forecast: AsyncParsableCommand {
         abstract: "Values following a run's time series (or an uploaded CSV with the same columns).",
         discussion: "Example: rnnctl forecast 12 --steps 24 --json")
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: TableOutputOptions
     @Argument(help: "The run id.") var run: String
     @Option(help: "Steps ahead.") var steps = 1
     @Option(help: "A CSV whose last rows start the forecast (default: the run's own data).") var data: String?

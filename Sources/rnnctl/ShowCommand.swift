@@ -8,16 +8,16 @@ struct Show: AsyncParsableCommand {
         abstract: "One run: configuration, metric summary, checkpoints, events.",
         discussion: "Example: rnnctl show 12 --json")
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var output: OutputOptions
+    @OptionGroup var output: JSONOption
     @Argument(help: "The run id.") var run: String
 
     func run() async throws {
-        try await perform { try await Self.show(try connection.client(), try parseRunID(run), output: output) }
+        try await perform { try await Self.show(try connection.client(), try parseRunID(run), json: output.json) }
     }
 
-    static func show(_ client: RNNClient, _ id: Int64, output: OutputOptions) async throws {
+    static func show(_ client: RNNClient, _ id: Int64, json: Bool) async throws {
         let d = try await client.run(id)
-        if output.json { try Terminal.printJSON(d); return }
+        if json { try Terminal.printJSON(d); return }
         let r = d.run
         print("run \(r.id)  \(r.name)  \(Terminal.state(r.state))")
         print("  step \(Format.progress(r))  epoch \(r.epoch.map(String.init) ?? "-")  train_loss \(Format.number(r.trainLoss))  val_loss \(Format.number(r.valLoss))  best \(Format.number(r.bestValLoss))")

@@ -15,11 +15,17 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "A run id (default: every queued, running, paused or interrupted run).") var run: String?
 
+    func validate() throws {
+        if run != nil && (output.format != nil || output.noHeader) {
+            throw ValidationError("--format and --no-header apply to the list of runs; `status RUN` prints one run's report (--json for data)")
+        }
+    }
+
     func run() async throws {
         try await perform {
             let client = try connection.client()
             if let run {
-                try await Show.show(client, try parseRunID(run), output: output)
+                try await Show.show(client, try parseRunID(run), json: output.json)
                 return
             }
             let active = try await client.runs(filter: "state = running or state = queued or state = paused or state = interrupted",

@@ -8,7 +8,8 @@ import RNNTraining
 /// rnnd's store: it reads the configuration, the dataset and the checkpoint to resume from, and broadcasts
 /// their bytes, so other hosts need only this binary — no shared file system. Every rank then trains its
 /// share of each minibatch; rank 0 writes the checkpoints and reports to rnnd as JSON lines on stdout
-/// (`WorkerMessage`); with --stdin-control it stops at a step boundary when a line `stop` arrives.
+/// (`WorkerMessage`); with --stdin-control it stops at a step boundary when a line `stop` (a checkpoint to
+/// resume from) or `cancel` (the run's final checkpoint) arrives.
 ///
 /// Exit status: 0 when training ended (completed or stopped: the last line says which); 2 for a job rnnd
 /// could not have meant (bad arguments, unreadable files, a configuration or dataset the trainer refuses);
@@ -91,9 +92,10 @@ enum Worker {
     static func readStopRequests(_ control: TrainingControl) {
         let thread = Thread {
             while let line = readLine() {
-                if line.trimmingCharacters(in: .whitespaces) == "stop" {
-                    control.requestStop()
-                    return
+                switch line.trimmingCharacters(in: .whitespaces) {
+                case "stop": control.requestStop(); return
+                case "cancel": control.requestStop(final: true); return
+                default: continue
                 }
             }
             FileHandle.standardError.write(Data("rnnd-worker: stdin closed (rnnd is gone): ending the run's ranks\n".utf8))

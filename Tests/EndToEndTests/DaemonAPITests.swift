@@ -119,7 +119,7 @@ extension EndToEnd {
         _ = try await client.cancel(first.id)
         let cancelled = try await harness.waitFor(run: first.id, "cancelled") { $0.state == .cancelled }
         let detail = try await client.run(first.id)
-        #expect(detail.checkpoints.last?.step == cancelled.step)
+        #expect(detail.checkpoints.last?.step == cancelled.step && detail.checkpoints.last?.kind == .final, "the cancel writes the final checkpoint")
         #expect(detail.events.contains { $0.kind == .cancelled && $0.uid == Int(getuid()) })
         #expect(detail.run.submittedBy == Int(getuid()), "the submitter's uid comes from SO_PEERCRED")
 

@@ -71,6 +71,21 @@ extension EndToEnd {
 
         let watch = try rnnctl(harness, ["watch", id])
         #expect(watch.status == 0 && watch.stdout.contains("run \(id) completed at step 150"), "\(watch.stdout)\(watch.stderr)")
+        // Watching a run that has ended says why it ended.
+        #expect(watch.stdout.contains("— max_steps 150 reached"), "\(watch.stdout)")
+        let misspelt = try rnnctl(harness, ["metrics", id, "--name", "val_los"])
+        #expect(misspelt.status == 1 && misspelt.stderr.contains("run \(id) has no metric \"val_los\" (did you mean val_loss"), "\(misspelt.stderr)")
+        let sorted = try rnnctl(harness, ["runs", "--sort", "hiden_size"])
+        #expect(sorted.status == 1 && sorted.stderr.contains("did you mean hidden_size?"), "\(sorted.stderr)")
+        let filtered = try rnnctl(harness, ["runs", "--filter", "hiden_size > 10"])
+        #expect(filtered.status == 1 && filtered.stderr.contains("unknown field \"hiden_size\""), "\(filtered.stderr)")
+        // Connection options before the subcommand; usage errors exit 2 as documented.
+        let leading = try rnnctl(harness, ["--socket", harness.socketPath, "status", id, "--json"])
+        #expect(leading.status == 0 && leading.stdout.contains("\"state\""), "\(leading.stderr)")
+        let unknownOption = try rnnctl(harness, ["runs", "--bogus"])
+        #expect(unknownOption.status == 2 && unknownOption.stderr.contains("--bogus"), "\(unknownOption.status) \(unknownOption.stderr)")
+        let reportOptions = try rnnctl(harness, ["status", id, "--format", "id"])
+        #expect(reportOptions.status == 2 && reportOptions.stderr.contains("apply to the list of runs"), "\(reportOptions.stderr)")
 
         let status = try rnnctl(harness, ["status", id, "--json"])
         let detail = try APIJSON.decoder.decode(RunDetail.self, from: Data(status.stdout.utf8))

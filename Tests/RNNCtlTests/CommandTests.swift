@@ -34,6 +34,14 @@ struct CommandTests {
         #expect(APIValue.parse("nan") == .string("nan"), "nan is not a number a user meant")
     }
 
+    @Test func connectionOptionsMayComeBeforeTheSubcommand() {
+        #expect(RNNCtl.connectionOptionsAfterSubcommand(["--socket", "/s", "status", "3"]) == ["status", "--socket", "/s", "3"])
+        #expect(RNNCtl.connectionOptionsAfterSubcommand(["--url=http://127.0.0.1:1", "--token-file", "/t", "runs"])
+                == ["runs", "--url=http://127.0.0.1:1", "--token-file", "/t"])
+        #expect(RNNCtl.connectionOptionsAfterSubcommand(["status", "--socket", "/s"]) == ["status", "--socket", "/s"])
+        #expect(RNNCtl.connectionOptionsAfterSubcommand(["--socket"]) == ["--socket"], "nothing to move: ArgumentParser reports it")
+    }
+
     @Test func configFilesAreJSONOrKeyValueLines() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rnnctl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

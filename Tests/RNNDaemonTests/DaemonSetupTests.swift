@@ -127,3 +127,16 @@ import Glibc
         }
     }
 }
+
+@Suite struct FormQueryTests {
+    /// Query strings as browsers, Python's urlencode and curl --data-urlencode send them.
+    @Test func plusIsASpaceAndPercentEscapesAreDecoded() throws {
+        let query = try FormQuery("filter=name+~+%27a+b%27+and+lr+%3C+0.01&sort=-best.val_loss&empty=&flag")
+        #expect(query.get("filter") == "name ~ 'a b' and lr < 0.01")
+        #expect(query.get("sort") == "-best.val_loss" && query.get("empty") == "" && query.get("flag") == "")
+        #expect(query.get("missing") == nil)
+        #expect(try FormQuery("filter=1%2B1").get("filter") == "1+1", "an encoded plus stays a plus")
+        #expect(try FormQuery(nil).get("filter") == nil)
+        #expect(throws: APIFailure.self) { try FormQuery("filter=%zz") }
+    }
+}

@@ -104,6 +104,29 @@ extension Store {
         #expect(try names("latest.val_loss > 1.4", sort: ["-latest.val_loss"]) == ["small-lstm", "deep-gru"])
     }
 
+    /// Times without a zone are local, in every form rnnctl prints or a user types; a date-time is never read as
+    /// its date alone.
+    @Test func timesWithoutAZoneAreLocalTimes() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let kolkata = TimeZone(identifier: "Asia/Kolkata")!  // UTC+05:30
+        let utc = 1_796_024_520.0  // 2026-11-30T07:42:00Z
+        #expect(RunFilter.Parser.parseDate("2026-11-30T07:42:00Z", timeZone: kolkata) == utc)
+        #expect(RunFilter.Parser.parseDate("2026-11-30T13:12:00+05:30", timeZone: .gmt) == utc)
+        #expect(RunFilter.Parser.parseDate("2026-11-30 13:12:00", timeZone: kolkata) == utc)
+        #expect(RunFilter.Parser.parseDate("2026-11-30T13:12:00", timeZone: kolkata) == utc)
+        #expect(RunFilter.Parser.parseDate("2026-11-30 13:12", timeZone: kolkata) == utc)
+        #expect(RunFilter.Parser.parseDate("2026-11-30", timeZone: kolkata) == utc - (7 * 3600 + 42 * 60) - 5.5 * 3600)
+        #expect(RunFilter.Parser.parseDate("2026-11-30T13:12:00junk", timeZone: kolkata) == nil)
+        #expect(RunFilter.Parser.parseDate("2026-11-30 25:00:00", timeZone: kolkata) == nil)
+        // Through the filter, in this process's zone: the runs were submitted a moment ago.
+        let shown = DateFormatter()
+        shown.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let hourAgo = shown.string(from: Date().addingTimeInterval(-3600)), hourAhead = shown.string(from: Date().addingTimeInterval(3600))
+        #expect(try names("submitted >= '\(hourAgo)'").count == 4)
+        #expect(try names("submitted >= '\(hourAhead)'").isEmpty)
+        #expect(try names("submitted < \(hourAhead.replacingOccurrences(of: " ", with: "T"))").count == 4)
+    }
+
     @Test func sortingAndPaging() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let sorted = try store.listRuns(sort: ["best.val_loss"]).map(\.run.name)

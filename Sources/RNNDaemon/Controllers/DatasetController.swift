@@ -25,7 +25,7 @@ struct DatasetController {
     /// Streams the body to datasets/ while hashing it, within the upload limit; content-addressed and
     /// deduplicated: the same bytes uploaded twice are stored once.
     @Sendable func upload(_ request: Request, context: DaemonContext) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = try request.formQuery()
         guard let name = q.get("name"), !name.isEmpty, name.count <= 200, !name.contains("/") else {
             throw APIFailure.badRequest("name must have 1 to 200 characters and no /", field: "name")
         }

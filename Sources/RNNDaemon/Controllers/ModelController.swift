@@ -19,7 +19,7 @@ struct ModelController {
     }
 
     @Sendable func export(_ request: Request, context: DaemonContext) async throws -> Response {
-        let (model, step) = try await control.model(of: try context.runID(), request.uri.queryParameters.get("checkpoint"))
+        let (model, step) = try await control.model(of: try context.runID(), (try request.formQuery()).get("checkpoint"))
         let bytes = model.safetensors()
         return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"step-\(step).safetensors\""],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -22,7 +22,7 @@ struct RunController {
     }
 
     @Sendable func list(_ request: Request, context: DaemonContext) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = try request.formQuery()
         let limit = try QueryValue.integer(q.get("limit"), "limit", default: 50, range: 1...10_000)
         let offset = try QueryValue.integer(q.get("offset"), "offset", default: 0, range: 0...Int.max)
         let sort = q.get("sort").map { $0.split(separator: ",").map(String.init) } ?? ["-submitted"]
@@ -42,7 +42,7 @@ struct RunController {
     }
 
     @Sendable func compare(_ request: Request, context: DaemonContext) async throws -> Response {
-        guard let list = request.uri.queryParameters.get("runs") else { throw APIFailure.badRequest("give runs=ID,ID,…", field: "runs") }
+        guard let list = (try request.formQuery()).get("runs") else { throw APIFailure.badRequest("give runs=ID,ID,…", field: "runs") }
         let ids = try list.split(separator: ",").map { part -> Int64 in
             guard let id = Int64(part) else { throw APIFailure.badRequest("\"\(part)\" is not a run id", field: "runs") }
             return id

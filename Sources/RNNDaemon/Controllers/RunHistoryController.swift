@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RNNAPI
+import RNNTraining
 import RNNStore
 
 /// What a run recorded and reports: metric series, checkpoints, events, and the live progress stream.
@@ -18,13 +19,20 @@ struct RunHistoryController {
 
     @Sendable func series(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()
-        _ = try control.record(id)
+        let run = try control.record(id)
         let name = try context.parameters.require("name")
-        let q = request.uri.queryParameters
+        let q = try request.formQuery()
         let maxPoints = try q.get("max_points").map { try QueryValue.integer($0, "max_points", default: 0, range: 2...1_000_000) }
         let from = try QueryValue.integer(q.get("from"), "from", default: 0, range: 0...Int.max)
         let to = try QueryValue.integer(q.get("to"), "to", default: Int.max, range: from...Int.max)
         let points = try store.series(runID: id, name: name, steps: from...to, maxPoints: maxPoints)
+        if points.isEmpty {
+            // A name the run never recorded is a typo — unless it is a documented metric that may still come.
+            let recorded = try store.summaries(runID: id).map(\.name)
+            if !recorded.contains(name) && (run.state.isFinal || !MetricName.isDocumented(name)) {
+                throw APIFailure.notFound("run \(id) has no metric \"\(name)\"" + Suggestions.hint(name, known: recorded, label: "it has"))
+            }
+        }
         return JSONResponse.make(Series(run: id, name: name, points: points))
     }
 
@@ -50,8 +58,11 @@ struct RunHistoryController {
             let json = (try? APIJSON.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return ByteBuffer(string: "event: \(event.kind.rawValue)\ndata: \(json)\n\n")
         }
+        // The message is why the run is in its state (the event that moved it there: "max_steps 600 reached",
+        // "cancelled at step 120 by uid 1000"), so that watching an ended run says why it ended.
+        let cause = try store.events(runID: id).last { $0.kind.enteredState == current.state }?.message
         let first = ProgressEvent(kind: .state, step: current.step, epoch: current.epoch, trainLoss: current.trainLoss,
-                                  state: current.state, message: "current state")
+                                  state: current.state, message: cause ?? current.state.rawValue)
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
             try await writer.write(frame(first))
             if !current.isFinal {

@@ -1,3 +1,4 @@
+import RNNAPI
 import Foundation
 import RNNCore
 
@@ -61,7 +62,7 @@ public struct RunConfig: Sendable, Equatable {
     /// Parses and validates `values` (the submitted keys; the rest take their defaults).
     public init(_ submitted: [String: ConfigValue]) throws {
         for key in submitted.keys.sorted() where RunConfig.keys[key] == nil {
-            let close = RunConfig.keys.keys.filter { $0.hasPrefix(String(key.prefix(3))) }.sorted()
+            let close = Suggestions.closest(to: key, in: RunConfig.keys.keys)
             throw TrainingError(.invalidConfig, "unknown configuration key \"\(key)\"" + (close.isEmpty ? "" : " (did you mean \(close.joined(separator: ", "))?)"), key: key)
         }
         var values: [String: ConfigValue] = [:]

@@ -124,7 +124,7 @@ public final class Trainer: @unchecked Sendable {
             }
             if stopRequested {
                 state.elapsed = now
-                return .stopped(checkpoint: try writeCheckpoint(kind: .periodic))
+                return .stopped(checkpoint: try writeCheckpoint(kind: control.stopIsFinal ? .final : .periodic))
             }
             if state.indexInEpoch >= stepsPerEpoch {
                 state.epoch += 1

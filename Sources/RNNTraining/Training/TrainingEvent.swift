@@ -62,6 +62,13 @@ public enum MetricName {
     public static let valAccuracy = "val_accuracy"
     /// Mean forget-gate activation of LSTM layer l over the validation split.
     public static func forgetGate(layer: Int) -> String { "forget_gate_l\(layer)" }
+
+    /// Whether `name` is one of the names above (for any layer).
+    public static func isDocumented(_ name: String) -> Bool {
+        if name.hasPrefix("forget_gate_l"), Int(name.dropFirst("forget_gate_l".count)) != nil { return true }
+        return [trainLoss, gradNorm, lr, tokensPerSecond, epoch, wallTime, valLoss, valBPC, valAccuracy, stepSeconds,
+                communicationSeconds].contains(name)
+    }
 }
 
 /// A checkpoint file the trainer wrote.
