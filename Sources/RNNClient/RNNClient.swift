@@ -161,7 +161,7 @@ public struct RNNClient: Sendable {
                               progress: @escaping @Sendable (Int64) -> Void = { _ in }) async throws -> DatasetInfo {
         guard FileManager.default.isReadableFile(atPath: file),
               let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value else {
-            throw ClientError.localFile("cannot read \(file)")
+            throw ClientError.localFile(FileProblem.cannotRead(file))
         }
         var request = try makeRequest(.POST, "/v1/datasets" + Self.query([("name", name), ("kind", kind.rawValue)]))
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
@@ -272,7 +272,7 @@ struct FileChunks: AsyncSequence, Sendable {
             guard !finished else { return nil }
             if handle == nil {
                 guard let opened = FileHandle(forReadingAtPath: chunks.path) else {
-                    throw ClientError.localFile("cannot read \(chunks.path)")
+                    throw ClientError.localFile(FileProblem.cannotRead(chunks.path))
                 }
                 handle = opened
             }

@@ -123,6 +123,8 @@ final class RunControl: Sendable {
         }
         var submitted = request.config
         var notices: [String] = []
+        // A CSV dataset is a time series: its task is regression unless the submission says otherwise.
+        if dataset.kind == .csv && submitted["task"] == nil { submitted["task"] = .string("regression") }
         let asked: Int
         switch submitted["workers"] {
         case .int(let w)?: asked = w

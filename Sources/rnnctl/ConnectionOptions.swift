@@ -18,7 +18,7 @@ struct ConnectionOptions: ParsableArguments {
     func client() throws -> RNNClient {
         if let url, let tokenFile {
             guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
-                throw CLIError.usage("cannot read the token file \(tokenFile)")
+                throw CLIError.usage("the token file: " + FileProblem.cannotRead(tokenFile))
             }
             return RNNClient(endpoint: .tcp(baseURL: url.hasSuffix("/") ? String(url.dropLast()) : url,
                                             token: token.trimmingCharacters(in: .whitespacesAndNewlines)))

@@ -9,7 +9,7 @@ struct Forecast: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: TableOutputOptions
     @Argument(help: "The run id.") var run: String
-    @Option(help: "Steps ahead.") var steps = 1
+    @Option(parsing: .unconditional, help: "Steps ahead.") var steps = 1
     @Option(help: "A CSV whose last rows start the forecast (default: the run's own data).") var data: String?
     @Option(help: "The checkpoint: best, latest or a step.") var checkpoint: CheckpointChoice = .latest
 

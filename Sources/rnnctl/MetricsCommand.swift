@@ -15,13 +15,18 @@ struct Metrics: AsyncParsableCommand {
     @Argument(help: "The run id.") var run: String
     @Option(help: "The metric.") var name = "train_loss"
     @Option(help: "The output: table, csv or json.") var format: SeriesFormat = .table
-    @Option(help: "Downsample to about this many points.") var maxPoints: Int?
+    @Option(parsing: .unconditional, help: "Downsample to about this many points.") var maxPoints: Int?
     @Flag(help: "Leave out the header line.") var noHeader = false
+    @Flag(help: "Print JSON (the same as --format json).") var json = false
+
+    func validate() throws {
+        if json && format != .table && format != .json { throw ValidationError("give --json or --format \(format), not both") }
+    }
 
     func run() async throws {
         try await perform {
             let series = try await connection.client().series(try parseRunID(run), name: name, maxPoints: maxPoints)
-            switch format {
+            switch json ? .json : format {
             case .json: try Terminal.printJSON(series)
             case .csv:
                 if !noHeader { print("step,value") }

@@ -16,8 +16,8 @@ struct Plot: AsyncParsableCommand {
     @Flag(help: "Logarithmic value axis.") var log = false
     @Option(name: .shortAndLong, help: "Write an image (.svg or .png) instead of drawing in the terminal.") var output: String?
     @Flag(help: "Print the series as JSON instead of drawing them.") var json = false
-    @Option(help: "Terminal chart width in characters.") var width = 72
-    @Option(help: "Terminal chart height in lines.") var height = 18
+    @Option(parsing: .unconditional, help: "Terminal chart width in characters.") var width = 72
+    @Option(parsing: .unconditional, help: "Terminal chart height in lines.") var height = 18
 
     func validate() throws {
         if runs.isEmpty { throw ValidationError("give at least one run id") }

@@ -18,8 +18,8 @@ struct Runs: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(help: "A filter expression.") var filter: String?
     @Option(help: "Sort fields, comma-separated (default: -submitted).") var sort: String?
-    @Option(help: "At most this many runs.") var limit: Int = 50
-    @Option(help: "Skip this many runs (paging).") var offset: Int = 0
+    @Option(parsing: .unconditional, help: "At most this many runs.") var limit: Int = 50
+    @Option(parsing: .unconditional, help: "Skip this many runs (paging).") var offset: Int = 0
 
     func run() async throws {
         try await perform {

@@ -10,10 +10,10 @@ struct Sample: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "The run id.") var run: String
     @Option(help: "The text to start from.") var prime = "\n"
-    @Option(help: "Characters to generate.") var length = 300
-    @Option(help: "Softmax temperature (> 0).") var temperature = 1.0
-    @Option(help: "Draw only from the k likeliest characters.") var topK: Int?
-    @Option(help: "The sampling seed.") var seed = 1
+    @Option(parsing: .unconditional, help: "Characters to generate.") var length = 300
+    @Option(parsing: .unconditional, help: "Softmax temperature (> 0).") var temperature = 1.0
+    @Option(parsing: .unconditional, help: "Draw only from the k likeliest characters.") var topK: Int?
+    @Option(parsing: .unconditional, help: "The sampling seed.") var seed = 1
     @Option(help: "The checkpoint: best, latest or a step.") var checkpoint: CheckpointChoice = .latest
 
     func run() async throws {

@@ -15,12 +15,12 @@ struct Submit: AsyncParsableCommand {
     )
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "The dataset file to upload (text, .csv or .jsonl).") var data: String?
-    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: DatasetKind?
+    @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension; .json and .ndjson are jsonl).") var kind: DatasetKind?
     @Option(help: "An uploaded dataset's SHA-256, instead of --data.") var dataset: String?
     @Option(help: "A configuration file: a JSON object, or key = value lines (strings quoted).") var config: String?
     @Option(name: .customLong("set"), help: "A configuration key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
     @Option(help: "The run's name.") var name: String?
-    @Option(help: "Higher runs first.") var priority: Int?
+    @Option(parsing: .unconditional, help: "Higher runs first.") var priority: Int?
     @Option(help: "A tag (repeatable).") var tag: [String] = []
     @Flag(name: .shortAndLong, help: "Print only the run id.") var quiet = false
     @Flag(help: "Follow the run until it ends.") var watch = false
@@ -51,7 +51,7 @@ struct Submit: AsyncParsableCommand {
         if let given { return given }
         switch (file as NSString).pathExtension.lowercased() {
         case "csv": return .csv
-        case "jsonl", "ndjson": return .jsonl
+        case "jsonl", "ndjson", "json": return .jsonl  // a .json dataset is JSON Lines (one document would not be a dataset)
         default: return .text
         }
     }
@@ -59,8 +59,8 @@ struct Submit: AsyncParsableCommand {
     /// Uploads `file` unless rnnd already has its bytes (same SHA-256), with a progress bar on a terminal.
     static func upload(_ client: RNNClient, file: String, kind given: DatasetKind?, quiet: Bool) async throws -> DatasetInfo {
         let kind = kind(of: file, given: given)
-        guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError.usage("cannot read \(file)") }
-        guard let sha = try? SHA256Hex.hex(ofFile: file) else { throw CLIError.usage("cannot read \(file)") }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError.usage(FileProblem.cannotRead(file)) }
+        guard let sha = try? SHA256Hex.hex(ofFile: file) else { throw CLIError.usage(FileProblem.cannotRead(file)) }
         if let existing = try await client.dataset(sha256: sha) {
             if !quiet { printError("dataset \(file) already uploaded (\(sha.prefix(12)))") }
             return existing
@@ -79,7 +79,7 @@ struct Submit: AsyncParsableCommand {
 
     /// A JSON object of keys, or `key = value` lines (KeyValueFile: TOML's simple form).
     static func readConfig(_ path: String) throws -> [String: APIValue] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.usage("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError.usage(FileProblem.cannotRead(path)) }
         let text = String(decoding: data, as: UTF8.self)
         if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
             guard let object = try? APIJSON.decoder.decode([String: APIValue].self, from: data) else {

@@ -8,17 +8,35 @@ struct Watch: AsyncParsableCommand {
         abstract: "Follow a run live until it ends.",
         discussion: """
             A progress bar with step, loss, ETA and a sparkline of the recent loss (one line per validation when \
-            not on a terminal). The exit status reflects the end: 0 completed, 4 failed, 5 cancelled or rnnd stopped.
+            not on a terminal); with --json, one JSON object per event instead (for scripts). The exit status \
+            reflects the end: 0 completed, 4 failed, 5 cancelled or rnnd stopped.
 
             Example: rnnctl watch 12
             """
     )
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The run id.") var run: String
+    @Flag(help: "One JSON object per event on stdout (the API's progress events), nothing else.") var json = false
 
     func run() async throws {
         try await perform {
-            try await Self.follow(try connection.client(), try parseRunID(run))
+            let client = try connection.client(), id = try parseRunID(run)
+            if json { try await Self.followAsJSON(client, id) } else { try await Self.follow(client, id) }
+        }
+    }
+
+    /// Prints each event of the run's stream as one line of JSON; throws the exit code of its final state.
+    static func followAsJSON(_ client: RNNClient, _ id: Int64) async throws {
+        var final: RunState?
+        for try await event in try await client.stream(id) {
+            print(String(decoding: try APIJSON.encoder.encode(event), as: UTF8.self))
+            fflush(nil)
+            if event.kind == .state, let state = event.state, state.isFinal { final = state }
+        }
+        switch final {
+        case .completed?: return
+        case .failed?: throw ExitCode(Exit.runFailed)
+        default: throw ExitCode(Exit.runStopped)
         }
     }
 

@@ -73,6 +73,12 @@ extension EndToEnd {
         #expect(watch.status == 0 && watch.stdout.contains("run \(id) completed at step 150"), "\(watch.stdout)\(watch.stderr)")
         // Watching a run that has ended says why it ended.
         #expect(watch.stdout.contains("— max_steps 150 reached"), "\(watch.stdout)")
+        let watchJSON = try rnnctl(harness, ["watch", id, "--json"])
+        let events = watchJSON.stdout.split(separator: "\n").compactMap { try? APIJSON.decoder.decode(ProgressEvent.self, from: Data($0.utf8)) }
+        #expect(watchJSON.status == 0 && events.count == 1 && events[0].state == .completed && events[0].message == "max_steps 150 reached",
+                "\(watchJSON.stdout)")
+        let metricsJSON = try rnnctl(harness, ["metrics", id, "--json"])
+        #expect(try APIJSON.decoder.decode(Series.self, from: Data(metricsJSON.stdout.utf8)).points.count == 150)
         let misspelt = try rnnctl(harness, ["metrics", id, "--name", "val_los"])
         #expect(misspelt.status == 1 && misspelt.stderr.contains("run \(id) has no metric \"val_los\" (did you mean val_loss"), "\(misspelt.stderr)")
         let sorted = try rnnctl(harness, ["runs", "--sort", "hiden_size"])
@@ -163,7 +169,7 @@ extension EndToEnd {
 
         // A time series: train a forecaster and ask for the next values, in the data's units.
         let series = try harness.file("sine.csv", "t,y\n" + (0..<400).map { "\($0),\(10 + 3 * sin(Double($0) * 0.2))" }.joined(separator: "\n"))
-        let regression = try rnnctl(harness, ["submit", "--data", series, "-q", "--watch", "--set", "task=regression", "--set", "input_columns=y",
+        let regression = try rnnctl(harness, ["submit", "--data", series, "-q", "--watch", "--set", "input_columns=y",
                                               "--set", "target_columns=y", "--set", "hidden_size=16", "--set", "layers=1", "--set", "seq_len=20",
                                               "--set", "batch_size=16", "--set", "lr=0.01", "--set", "max_steps=300", "--set", "eval_every=0"])
         #expect(regression.status == 0, "\(regression.stdout)\(regression.stderr)")

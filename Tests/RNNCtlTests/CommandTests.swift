@@ -34,6 +34,14 @@ struct CommandTests {
         #expect(APIValue.parse("nan") == .string("nan"), "nan is not a number a user meant")
     }
 
+    @Test func negativeNumbersAreValuesAndUnreadableFilesSayWhy() throws {
+        #expect(try Sample.parse(["3", "--temperature", "-1"]).temperature == -1)
+        #expect(try Runs.parse(["--offset", "-5"]).offset == -5, "parsed, so that rnnd's refusal names it")
+        #expect(FileProblem.cannotRead("/nonexistent/corpus.txt") == "cannot read /nonexistent/corpus.txt: no such file")
+        #expect(FileProblem.cannotRead("/tmp") == "cannot read /tmp: is a directory")
+        #expect(throws: CLIError.usage("cannot read /tmp: is a directory")) { try Submit.readConfig("/tmp") }
+    }
+
     @Test func connectionOptionsMayComeBeforeTheSubcommand() {
         #expect(RNNCtl.connectionOptionsAfterSubcommand(["--socket", "/s", "status", "3"]) == ["status", "--socket", "/s", "3"])
         #expect(RNNCtl.connectionOptionsAfterSubcommand(["--url=http://127.0.0.1:1", "--token-file", "/t", "runs"])
@@ -56,7 +64,7 @@ struct CommandTests {
         #expect(throws: CLIError.usage("\(bad.path):2: \"gru\" is not a string, number, boolean or list (quote strings: cell = \"gru\")")) {
             try Submit.readConfig(bad.path)
         }
-        #expect(Submit.kind(of: "x.csv", given: nil) == .csv && Submit.kind(of: "x.jsonl", given: nil) == .jsonl && Submit.kind(of: "x.txt", given: nil) == .text)
+        #expect(Submit.kind(of: "x.csv", given: nil) == .csv && Submit.kind(of: "x.jsonl", given: nil) == .jsonl && Submit.kind(of: "x.json", given: nil) == .jsonl && Submit.kind(of: "x.txt", given: nil) == .text)
     }
 
     @Test func otherCommandsParse() throws {

@@ -7,6 +7,19 @@ import Testing
         do { _ = try RunConfig(values); return nil } catch { return error as? TrainingError }
     }
 
+    @Test func keysOfAnotherTaskAreRefusedNamingThem() {
+        func refusal(_ values: [String: ConfigValue]) -> (key: String?, message: String)? {
+            do { _ = try RunConfig(values.merging(["max_steps": .int(5)]) { $1 }); return nil } catch let e as TrainingError { return (e.key, e.message) } catch { return (nil, "\(error)") }
+        }
+        #expect(refusal(["num_classes": .int(5)])?.key == "num_classes")
+        #expect(refusal(["horizon": .int(3)])?.message == "horizon: horizon applies to task regression (CSV time series), not to task lm")
+        #expect(refusal(["input_columns": .list(["x"])])?.key == "input_columns")
+        #expect(refusal(["task": .string("classification"), "target_columns": .list(["y"])])?.key == "target_columns")
+        #expect(refusal(["task": .string("regression"), "num_classes": .int(4)])?.key == "num_classes")
+        #expect(refusal(["task": .string("classification"), "num_classes": .int(4)]) == nil)
+        #expect(refusal(["horizon": .int(1)]) == nil, "a key at its default is not a choice, so stored full configurations still load")
+    }
+
     @Test func defaultsFillEveryKey() throws {
         let c = try RunConfig(["max_steps": .int(10)])
         #expect(c.values.count == RunConfig.keys.count)

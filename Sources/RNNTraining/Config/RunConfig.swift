@@ -107,8 +107,13 @@ public struct RunConfig: Sendable, Equatable {
         if workers > batchSize { throw fail("workers", "\(workers) workers need a batch_size of at least \(workers) (got \(batchSize))") }
         if dropout > 0 && layers == 1 { throw fail("dropout", "dropout applies between layers; with layers = 1 it would do nothing") }
         if lrSchedule == .cosine && maxSteps == 0 { throw fail("lr_schedule", "cosine needs max_steps to know its length") }
-        if task == .lm && (!inputColumns.isEmpty || !targetColumns.isEmpty) {
-            throw fail("input_columns", "columns apply to CSV time series, not to task lm")
+        // Keys of one task are refused on another (set to anything but their default), never silently ignored.
+        let taskKeys: [(key: String, task: Task, isSet: Bool)] = [
+            ("input_columns", .regression, !inputColumns.isEmpty), ("target_columns", .regression, !targetColumns.isEmpty),
+            ("horizon", .regression, horizon != 1), ("num_classes", .classification, numClasses != 0),
+        ]
+        for (key, owner, isSet) in taskKeys where isSet && task != owner {
+            throw fail(key, "\(key) applies to task \(owner.rawValue) (\(owner == .regression ? "CSV time series" : "sequence classification")), not to task \(task.rawValue)")
         }
         if patience > 0 && valFraction == 0 {
             throw fail("patience", "early stopping counts validations, and val_fraction 0 leaves no validation split; set val_fraction above 0 or patience to 0")
