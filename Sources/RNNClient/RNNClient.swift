@@ -188,8 +188,8 @@ public struct RNNClient: Sendable {
     public func resume(_ id: Int64) async throws -> RunInfo { try await call(.POST, "/v1/runs/\(id)/resume") }
     public func fork(_ id: Int64, _ request: ForkRequest) async throws -> RunInfo { try await call(.POST, "/v1/runs/\(id)/fork", body: request) }
 
-    public func delete(_ id: Int64) async throws {
-        _ = try await send(.DELETE, "/v1/runs/\(id)")
+    public func delete(_ id: Int64, force: Bool = false) async throws {
+        _ = try await send(.DELETE, "/v1/runs/\(id)" + (force ? "?force=true" : ""))
     }
 
     public func series(_ id: Int64, name: String, maxPoints: Int? = nil) async throws -> Series {

@@ -287,8 +287,8 @@ final class RunControl: Sendable {
     }
 
     /// Deletes a run that is not running (checked in the deleting transaction), then its checkpoint folder.
-    func delete(_ id: Int64) throws {
-        try store.deleteRun(id: id)
+    func delete(_ id: Int64, force: Bool = false) throws {
+        try store.deleteRun(id: id, force: force)
         let folder = store.stateDirectory.appendingPathComponent(RunJob.checkpointDirectory(id))
         do {
             if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }

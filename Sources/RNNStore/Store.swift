@@ -191,12 +191,18 @@ public final class Store: Sendable {
     /// Deletes a run: its rows, then its checkpoint files. Returns the checkpoint paths (relative to the
     /// state directory) that were recorded.
     @discardableResult
-    public func deleteRun(id: Int64) throws -> [String] {
+    /// Deletes a run that is not running. A run other runs were forked from is kept unless `force`: deleting it
+    /// would lose their "forked from" line.
+    public func deleteRun(id: Int64, force: Bool = false) throws -> [String] {
         let paths = try wrap("deleting run \(id)") {
             try pool.write { db in
                 guard let state = try runRecord(db, id: id)?.state else { throw StoreError(.notFound, "no run \(id)") }
                 // Checked in the deleting transaction: a run that started meanwhile is never deleted under its trainer.
                 guard state != .running else { throw StoreError(.conflict, "run \(id) is running; cancel it first") }
+                let forks = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE parent_run_id = ? ORDER BY id", arguments: [id])
+                guard forks.isEmpty || force else {
+                    throw StoreError(.conflict, "run \(id) has forks (run\(forks.count == 1 ? "" : "s") \(forks.map(String.init).joined(separator: ", "))): deleting it loses their \"forked from\" line; delete it with --force (API: ?force=true)")
+                }
                 let paths = try String.fetchAll(db, sql: "SELECT path FROM checkpoint WHERE run_id = ?", arguments: [id])
                 try db.execute(sql: "DELETE FROM run WHERE id = ?", arguments: [id])
                 return paths

@@ -24,6 +24,12 @@ enum Format {
         return f.string(from: Date(timeIntervalSince1970: unix))
     }
 
+    /// A uid as its user name on this machine (rnnctl runs beside rnnd), else the number.
+    static func user(_ uid: Int) -> String {
+        guard let entry = getpwuid(uid_t(clamping: uid)), let name = entry.pointee.pw_name else { return String(uid) }
+        return String(cString: name)
+    }
+
     static func rate(_ v: Double?) -> String {
         guard let v else { return "-" }
         return v >= 10_000 ? String(format: "%.0fk", v / 1000) : String(format: "%.0f", v)

@@ -10,7 +10,7 @@ enum RunColumns {
         "val_loss": { Format.number($0.valLoss) }, "best_val_loss": { Format.number($0.bestValLoss) },
         "tokens_per_s": { Format.rate($0.tokensPerSecond) }, "eta": { Format.duration($0.etaSeconds) },
         "priority": { String($0.priority) }, "workers": { String($0.workers) }, "restarts": { String($0.restarts) },
-        "submitted": { Format.time($0.submittedAt) }, "user": { $0.submittedBy.map(String.init) ?? "-" },
+        "submitted": { Format.time($0.submittedAt) }, "user": { $0.submittedBy.map(Format.user) ?? "-" },
         "tags": { $0.tags.joined(separator: ",") }, "dataset": { String($0.dataset.prefix(12)) },
     ]
 

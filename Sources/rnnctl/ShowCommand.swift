@@ -21,7 +21,7 @@ struct Show: AsyncParsableCommand {
         let r = d.run
         print("run \(r.id)  \(r.name)  \(Terminal.state(r.state))")
         print("  step \(Format.progress(r))  epoch \(r.epoch.map(String.init) ?? "-")  train_loss \(Format.number(r.trainLoss))  val_loss \(Format.number(r.valLoss))  best \(Format.number(r.bestValLoss))")
-        print("  submitted \(Format.time(r.submittedAt)) by uid \(r.submittedBy.map(String.init) ?? "-"), started \(Format.time(r.startedAt)), finished \(Format.time(r.finishedAt)), restarts \(r.restarts)")
+        print("  submitted \(Format.time(r.submittedAt)) by \(r.submittedBy.map { "\(Format.user($0)) (uid \($0))" } ?? "-"), started \(Format.time(r.startedAt)), finished \(Format.time(r.finishedAt)), restarts \(r.restarts)")
         print("  dataset \(r.dataset)  workers \(r.workers)  priority \(r.priority)" + (r.tags.isEmpty ? "" : "  tags \(r.tags.joined(separator: ","))"))
         if case .list(let hosts)? = d.config["hosts"], !hosts.isEmpty {
             var line = "  hosts \(hosts.joined(separator: ", ")) (rank 0 first)"

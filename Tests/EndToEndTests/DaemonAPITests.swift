@@ -157,6 +157,11 @@ extension EndToEnd {
         await refused(404) { _ = try await client.run(999) }
         try await client.delete(second.id)
         await refused(404) { _ = try await client.run(second.id) }
+        // A parent of a fork is kept unless forced: its fork would lose the "forked from" line.
+        await refused(409) { try await client.delete(first.id) }
+        #expect(try await client.run(fork.id).run.parentRunId == first.id)
+        try await client.delete(first.id, force: true)
+        #expect(try await client.run(fork.id).run.parentRunId == nil)
     }
 }
 }

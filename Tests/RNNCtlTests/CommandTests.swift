@@ -42,6 +42,12 @@ struct CommandTests {
         #expect(throws: CLIError.usage("cannot read /tmp: is a directory")) { try Submit.readConfig("/tmp") }
     }
 
+    @Test func usersAreShownByName() throws {
+        #expect(Format.user(0) == "root")
+        #expect(Format.user(3_999_999) == "3999999", "a uid without an account stays a number")
+        #expect(try Delete.parse(["3", "--yes", "--force"]).force)
+    }
+
     @Test func connectionOptionsMayComeBeforeTheSubcommand() {
         #expect(RNNCtl.connectionOptionsAfterSubcommand(["--socket", "/s", "status", "3"]) == ["status", "--socket", "/s", "3"])
         #expect(RNNCtl.connectionOptionsAfterSubcommand(["--url=http://127.0.0.1:1", "--token-file", "/t", "runs"])

@@ -37,7 +37,7 @@ struct RunController {
     }
 
     @Sendable func delete(_ request: Request, context: DaemonContext) async throws -> Response {
-        try control.delete(try context.runID())
+        try control.delete(try context.runID(), force: try QueryValue.boolean(try request.formQuery().get("force"), "force", default: false))
         return Response(status: .noContent)
     }
 

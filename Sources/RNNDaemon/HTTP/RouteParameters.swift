@@ -20,6 +20,13 @@ enum QueryValue {
         }
         return v
     }
+
+    /// A boolean query parameter (`true` or `false`), or `value` when absent.
+    static func boolean(_ text: String?, _ name: String, default value: Bool) throws -> Bool {
+        guard let text else { return value }
+        guard let v = Bool(text) else { throw APIFailure.badRequest("\(name) must be true or false, got \"\(text)\"", field: name) }
+        return v
+    }
 }
 
 extension DatasetInfo {
