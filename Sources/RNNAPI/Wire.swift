@@ -60,7 +60,7 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
 
 /// POST /v1/runs
 public struct SubmitRequest: APIRequest, Equatable {
-    public static let fields: Set<String> = ["name", "dataset", "config", "priority", "tags"]
+    public static let fields: Set<String> = ["name", "dataset", "config", "priority", "tags", "derived_from"]
     public var name: String?
     /// The SHA-256 of an uploaded dataset.
     public var dataset: String
@@ -69,12 +69,16 @@ public struct SubmitRequest: APIRequest, Equatable {
     /// Higher runs first; default 0.
     public var priority: Int?
     public var tags: [String]?
-    public init(name: String? = nil, dataset: String, config: [String: APIValue], priority: Int? = nil, tags: [String]? = nil) {
+    /// The run this one reruns with changes (`rnnctl submit --from RUN`), recorded as an event of the new run.
+    public var derivedFrom: Int64?
+    public init(name: String? = nil, dataset: String, config: [String: APIValue], priority: Int? = nil, tags: [String]? = nil,
+                derivedFrom: Int64? = nil) {
         self.name = name
         self.dataset = dataset
         self.config = config
         self.priority = priority
         self.tags = tags
+        self.derivedFrom = derivedFrom
     }
 }
 

@@ -117,6 +117,10 @@ final class RunControl: Sendable {
     /// memory budget — and only then stores the run (queued).
     func submit(_ request: SubmitRequest, uid: Int?) async throws -> RunInfo {
         let dataset = try dataset(sha256: request.dataset)
+        let origin = try request.derivedFrom.map { id -> RunRecord in
+            guard let run = try store.run(id: id) else { throw APIFailure.badRequest("derived_from: no run \(id)", field: "derived_from") }
+            return run
+        }
         if let name = request.name, name.isEmpty || name.count > 200 { throw APIFailure.badRequest("name must have 1 to 200 characters", field: "name") }
         if let tags = request.tags, let bad = tags.first(where: { $0.isEmpty || $0.count > 100 || $0.contains(",") }) {
             throw APIFailure.badRequest("tag \"\(bad)\" must have 1 to 100 characters and no comma", field: "tags")
@@ -152,6 +156,7 @@ final class RunControl: Sendable {
             name: name, workers: config.workers, seed: Int64(config.seed), datasetID: dataset.id,
             config: String(decoding: config.json, as: UTF8.self), hyperparameters: Self.hyperparameters(config),
             tags: request.tags ?? [], priority: request.priority ?? 0, submittedBy: uid))
+        if let origin { notices.insert("derived from run \(origin.id) (\(origin.name)): its configuration and dataset, with changes", at: 0) }
         for notice in notices { try store.addEvent(runID: run.id, kind: .notice, message: notice, uid: uid) }
         scheduler.schedule()
         return try info(run)

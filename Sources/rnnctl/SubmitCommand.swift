@@ -17,6 +17,7 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "The dataset file to upload (text, .csv or .jsonl).") var data: String?
     @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension; .json and .ndjson are jsonl).") var kind: DatasetKind?
     @Option(help: "An uploaded dataset's SHA-256, instead of --data.") var dataset: String?
+    @Option(name: .customLong("from"), help: "Rerun RUN with changes: its whole configuration and dataset, then --config and --set.") var from: String?
     @Option(help: "A configuration file: a JSON object, or key = value lines (strings quoted).") var config: String?
     @Option(name: .customLong("set"), help: "A configuration key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
     @Option(help: "The run's name.") var name: String?
@@ -26,22 +27,27 @@ struct Submit: AsyncParsableCommand {
     @Flag(help: "Follow the run until it ends.") var watch = false
 
     func validate() throws {
-        if (data == nil) == (dataset == nil) { throw ValidationError("give --data FILE or --dataset SHA256") }
+        if data != nil && dataset != nil { throw ValidationError("give --data FILE or --dataset SHA256, not both") }
+        if data == nil && dataset == nil && from == nil { throw ValidationError("give --data FILE, --dataset SHA256 or --from RUN") }
     }
 
     func run() async throws {
         try await perform {
             let client = try connection.client()
-            var values = try config.map(Self.readConfig) ?? [:]
+            // --from: the whole configuration and dataset of that run, under what this command changes.
+            var origin: RunDetail?
+            if let from { origin = try await client.run(try parseRunID(from)) }
+            var values = origin?.config ?? [:]
+            values.merge(try config.map(Self.readConfig) ?? [:]) { $1 }
             values.merge(try parseAssignments(assignments)) { $1 }
             let sha: String
             if let data {
                 sha = try await Self.upload(client, file: data, kind: kind, quiet: quiet).sha256
             } else {
-                sha = dataset!
+                sha = dataset ?? origin!.run.dataset
             }
             let run = try await client.submit(SubmitRequest(name: name, dataset: sha, config: values, priority: priority,
-                                                            tags: tag.isEmpty ? nil : tag))
+                                                            tags: tag.isEmpty ? nil : tag, derivedFrom: origin?.run.id))
             if quiet { print(run.id) } else { print("submitted run \(run.id) (\(run.name)), \(run.state)") }
             if watch { try await Watch.follow(client, run.id) }
         }

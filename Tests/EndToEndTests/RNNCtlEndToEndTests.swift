@@ -191,6 +191,15 @@ extension EndToEnd {
         #expect(delete.status == 0)
         let gone = try rnnctl(harness, ["show", secondID])
         #expect(gone.status == 1 && gone.stderr.contains("no run \(secondID)"), "\(gone.stderr)")
+
+        // Rerun with changes: the whole configuration and dataset of the run, under the changes, recorded.
+        let rerun = try rnnctl(harness, ["submit", "--from", id, "--set", "lr=0.01", "--set", "max_steps=20", "-q"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let rerunID = try #require(Int64(rerun.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let derived = try await harness.client.run(rerunID), original = try await harness.client.run(try #require(Int64(id)))
+        #expect(derived.config["hidden_size"] == .int(48) && derived.config["lr"] == .double(0.01) && derived.run.dataset == original.run.dataset)
+        #expect(derived.events.contains { $0.message.hasPrefix("derived from run \(id)") }, "\(derived.events.map(\.message))")
+        _ = try await harness.waitFor(run: rerunID, "ended") { $0.state.isFinal }
     }
 }
 }

@@ -22,6 +22,7 @@ struct CommandTests {
         #expect(values == ["lr": .double(0.001), "hidden_size": .int(256)])
         #expect(throws: (any Error).self) { try Submit.parse(["--set", "lr=0.1"]) }  // neither --data nor --dataset
         #expect(throws: (any Error).self) { try Submit.parse(["--data", "a", "--dataset", "b"]) }
+        #expect(try Submit.parse(["--from", "3", "--set", "lr=0.1"]).from == "3", "--from needs no dataset")
         #expect(throws: (any Error).self) { try parseAssignments(["=3"]) }
     }
 
