@@ -49,13 +49,22 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     public var kind: DatasetKind
     public var size: Int64
     public var createdAt: Double
-    public init(sha256: String, name: String, kind: DatasetKind, size: Int64, createdAt: Double) {
+    /// How many runs use it (in the list, GET /v1/datasets).
+    public var runs: Int?
+    public init(sha256: String, name: String, kind: DatasetKind, size: Int64, createdAt: Double, runs: Int? = nil) {
         self.sha256 = sha256
         self.name = name
         self.kind = kind
         self.size = size
         self.createdAt = createdAt
+        self.runs = runs
     }
+}
+
+/// GET /v1/datasets
+public struct DatasetList: Codable, Sendable, Equatable {
+    public var datasets: [DatasetInfo]
+    public init(datasets: [DatasetInfo]) { self.datasets = datasets }
 }
 
 /// POST /v1/runs

@@ -57,6 +57,38 @@ public final class Store: Sendable {
         try pool.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id]) }
     }
 
+    /// Every dataset with the number of runs that use it, newest first.
+    public func datasets() throws -> [(dataset: DatasetRecord, runs: Int)] {
+        try wrap("listing datasets") {
+            try pool.read { db in
+                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM dataset ORDER BY created_at DESC, id DESC")
+                return try ids.map { id in
+                    (try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id])!,
+                     try Int.fetchOne(db, sql: "SELECT count(*) FROM run WHERE dataset_id = ?", arguments: [id]) ?? 0)
+                }
+            }
+        }
+    }
+
+    /// Deletes a dataset's row, refused while any run uses it (runs keep their dataset: resume, fork and
+    /// rerun read it). Returns the file's path, relative to the state directory, for the caller to remove.
+    public func deleteDataset(sha256: String) throws -> String {
+        try wrap("deleting dataset \(sha256.prefix(12))") {
+            try pool.write { db in
+                guard let dataset = try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) else {
+                    throw StoreError(.notFound, "no dataset \(sha256)")
+                }
+                let runs = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE dataset_id = ? ORDER BY id", arguments: [dataset.id])
+                guard runs.isEmpty else {
+                    let listed = runs.prefix(10).map(String.init).joined(separator: ", ") + (runs.count > 10 ? ", …" : "")
+                    throw StoreError(.conflict, "dataset \(dataset.name) (\(sha256.prefix(12))) is used by \(runs.count) run\(runs.count == 1 ? "" : "s") (\(listed)); delete those first")
+                }
+                try db.execute(sql: "DELETE FROM dataset WHERE id = ?", arguments: [dataset.id])
+                return dataset.path
+            }
+        }
+    }
+
     private func datasetRow(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> DatasetRecord? {
         try Row.fetchOne(db, sql: sql, arguments: arguments).map { row in
             let id: Int64 = row["id"], kind: String = row["kind"]

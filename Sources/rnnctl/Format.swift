@@ -30,6 +30,14 @@ enum Format {
         return String(cString: name)
     }
 
+    /// A size in the largest unit that keeps it at least 1 (B, KiB, MiB, GiB).
+    static func bytes(_ size: Int64) -> String {
+        var value = Double(size), unit = 0
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return unit == 0 ? "\(size) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
     static func rate(_ v: Double?) -> String {
         guard let v else { return "-" }
         return v >= 10_000 ? String(format: "%.0fk", v / 1000) : String(format: "%.0f", v)

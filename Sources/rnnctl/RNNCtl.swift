@@ -14,7 +14,7 @@ struct RNNCtl: AsyncParsableCommand {
             Example: rnnctl submit --data corpus.txt --set hidden_size=256 --watch
             """,
         subcommands: [Submit.self, Upload.self, Status.self, Watch.self, Cancel.self, Pause.self, Resume.self, Fork.self,
-                      Runs.self, Show.self, Compare.self, Metrics.self, Plot.self,
+                      Runs.self, Show.self, Compare.self, Metrics.self, Plot.self, Datasets.self,
                       Sample.self, Forecast.self, Eval.self, Export.self, Delete.self, Backup.self]
     )
 

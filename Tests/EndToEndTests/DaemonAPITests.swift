@@ -162,6 +162,19 @@ extension EndToEnd {
         #expect(try await client.run(fork.id).run.parentRunId == first.id)
         try await client.delete(first.id, force: true)
         #expect(try await client.run(fork.id).run.parentRunId == nil)
+
+        // Datasets: listed with the runs that use them; deleted only when none does, file and all.
+        let datasets = try await client.datasets()
+        let used = try #require(datasets.first { $0.sha256 == fork.dataset })
+        #expect(used.runs == 1, "the fork still uses it: \(datasets)")
+        await refused(409) { try await client.deleteDataset(sha256: used.sha256) }
+        try await client.delete(fork.id)
+        try await client.deleteDataset(sha256: used.sha256)
+        #expect(try await client.datasets().contains { $0.sha256 == used.sha256 } == false)
+        #expect(try await client.dataset(sha256: used.sha256) == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.stateDirectory + "/datasets").filter { $0.hasPrefix(used.sha256) }.isEmpty,
+                "the file is gone")
+        await refused(404) { try await client.deleteDataset(sha256: used.sha256) }
     }
 }
 }

@@ -85,6 +85,12 @@ extension EndToEnd {
         #expect(sorted.status == 1 && sorted.stderr.contains("did you mean hidden_size?"), "\(sorted.stderr)")
         let filtered = try rnnctl(harness, ["runs", "--filter", "hiden_size > 10"])
         #expect(filtered.status == 1 && filtered.stderr.contains("unknown field \"hiden_size\""), "\(filtered.stderr)")
+        let datasets = try rnnctl(harness, ["datasets"])
+        #expect(datasets.status == 0 && datasets.stdout.contains("licence.txt") && datasets.stdout.contains("text"), "\(datasets.stdout)")
+        let firstDataset = try await harness.client.run(try #require(Int64(id))).run.dataset
+        let inUse = try rnnctl(harness, ["datasets", "delete", String(firstDataset.prefix(8))])
+        #expect(inUse.status == 1 && inUse.stderr.contains("is used by"), "\(inUse.stderr)")
+
         // Connection options before the subcommand; usage errors exit 2 as documented.
         let leading = try rnnctl(harness, ["--socket", harness.socketPath, "status", id, "--json"])
         #expect(leading.status == 0 && leading.stdout.contains("\"state\""), "\(leading.stderr)")

@@ -15,7 +15,29 @@ struct DatasetController {
 
     func add(to router: Router<DaemonContext>) {
         router.post("/v1/datasets", use: upload)
+        router.get("/v1/datasets", use: list)
         router.get("/v1/datasets/:sha256", use: get)
+        router.delete("/v1/datasets/:sha256", use: delete)
+    }
+
+    @Sendable func list(_ request: Request, context: DaemonContext) async throws -> Response {
+        JSONResponse.make(DatasetList(datasets: try store.datasets().map { entry in
+            var info = DatasetInfo(entry.dataset)
+            info.runs = entry.runs
+            return info
+        }))
+    }
+
+    /// Removes a dataset no run uses: its row, then its file.
+    @Sendable func delete(_ request: Request, context: DaemonContext) async throws -> Response {
+        let path = try store.deleteDataset(sha256: try context.parameters.require("sha256"))
+        do {
+            try FileManager.default.removeItem(at: store.stateDirectory.appendingPathComponent(path))
+        } catch {
+            // The row is gone; what is left is only disk space, which the log names.
+            control.scheduler.logger.warning("cannot remove the deleted dataset's file \(path): \(error)")
+        }
+        return Response(status: .noContent)
     }
 
     @Sendable func get(_ request: Request, context: DaemonContext) async throws -> Response {
