@@ -69,7 +69,7 @@ public struct DatasetList: Codable, Sendable, Equatable {
 
 /// POST /v1/runs
 public struct SubmitRequest: APIRequest, Equatable {
-    public static let fields: Set<String> = ["name", "dataset", "config", "priority", "tags", "derived_from"]
+    public static let fields: Set<String> = ["name", "dataset", "config", "priority", "tags", "derived_from", "dataset_name"]
     public var name: String?
     /// The SHA-256 of an uploaded dataset.
     public var dataset: String
@@ -80,14 +80,18 @@ public struct SubmitRequest: APIRequest, Equatable {
     public var tags: [String]?
     /// The run this one reruns with changes (`rnnctl submit --from RUN`), recorded as an event of the new run.
     public var derivedFrom: Int64?
+    /// The file name the submitter knows the dataset by, for its error messages (the same bytes may have been
+    /// uploaded before under another name, which the store keeps). Default: the stored name.
+    public var datasetName: String?
     public init(name: String? = nil, dataset: String, config: [String: APIValue], priority: Int? = nil, tags: [String]? = nil,
-                derivedFrom: Int64? = nil) {
+                derivedFrom: Int64? = nil, datasetName: String? = nil) {
         self.name = name
         self.dataset = dataset
         self.config = config
         self.priority = priority
         self.tags = tags
         self.derivedFrom = derivedFrom
+        self.datasetName = datasetName
     }
 }
 

@@ -147,8 +147,12 @@ final class RunControl: Sendable {
         }
         if config.valFraction == 0 { notices.append("val_fraction is 0: this run has no validation, so no val_loss, no best checkpoint and no early stopping") }
         let bytes = try datasetBytes(dataset)
+        if let given = request.datasetName, given.isEmpty || given.count > 200 {
+            throw APIFailure.badRequest("dataset_name must have 1 to 200 characters", field: "dataset_name")
+        }
+        let reportedName = request.datasetName ?? dataset.name
         try await offload { [settings] in
-            let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
+            let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: reportedName, config: config)
             try MemoryEstimate(config: config, data: data).check(budgetMB: settings.memoryBudgetMB)
         }
         let name = request.name ?? "\(config.cell.rawValue)-\(config.layers)x\(config.hiddenSize)-\(dataset.name)"

@@ -47,7 +47,8 @@ struct Submit: AsyncParsableCommand {
                 sha = dataset ?? origin!.run.dataset
             }
             let run = try await client.submit(SubmitRequest(name: name, dataset: sha, config: values, priority: priority,
-                                                            tags: tag.isEmpty ? nil : tag, derivedFrom: origin?.run.id))
+                                                            tags: tag.isEmpty ? nil : tag, derivedFrom: origin?.run.id,
+                                                            datasetName: data.map { ($0 as NSString).lastPathComponent }))
             if quiet { print(run.id) } else { print("submitted run \(run.id) (\(run.name)), \(run.state)") }
             if watch { try await Watch.follow(client, run.id) }
         }

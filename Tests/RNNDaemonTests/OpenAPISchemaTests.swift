@@ -151,7 +151,7 @@ import Yams
     }
 
     @Test func requestsTheClientsSendValidate() throws {
-        try Self.check(SubmitRequest(name: "n", dataset: Self.sha, config: ["lr": .double(0.1), "cell": .string("lstm")], priority: 2, tags: ["x"], derivedFrom: 7),
+        try Self.check(SubmitRequest(name: "n", dataset: Self.sha, config: ["lr": .double(0.1), "cell": .string("lstm")], priority: 2, tags: ["x"], derivedFrom: 7, datasetName: "b.txt"),
                        against: "SubmitRequest", complete: true)
         try Self.check(SubmitRequest(dataset: Self.sha, config: [:]), against: "SubmitRequest", complete: false)
         try Self.check(ForkRequest(checkpoint: "best", set: ["lr": .double(0.01)], name: "f", priority: 1), against: "ForkRequest", complete: true)
