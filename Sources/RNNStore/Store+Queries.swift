@@ -31,7 +31,14 @@ extension Store {
     }
 
     public func listRuns(filter: String? = nil, sort: [String] = ["-submitted"], limit: Int = 50, offset: Int = 0) throws -> [RunListing] {
-        let known = try knownNames()
+        // The names are read only when the query can name a hyperparameter or a metric (the plain listing does not).
+        let namesMatter = filter != nil || sort.contains { key in
+            switch RunFilter.Field(key.hasPrefix("-") ? String(key.dropFirst()) : key) {
+            case .hyperparameter?, .summary?: true
+            default: false
+            }
+        }
+        let known = namesMatter ? try knownNames() : nil
         let where_ = try filter.map { try RunFilter($0, known: known) }
         guard limit >= 0, offset >= 0 else { throw StoreError(.badFilter, "limit and offset must not be negative") }
         // Each sort value is computed once per row as a column, then ordered by its alias.
