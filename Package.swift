@@ -64,8 +64,10 @@ let package = Package(
         ),
         // The wire contract: Codable request and response types, the run-state machine, SHA-256 (a
         // dataset's identity); openapi.yaml beside them is compiled in and served by rnnd.
+        // The BuildInfo plugin writes the git commit into it (rnnd --version, rnnctl --version).
         .target(name: "RNNAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-                 resources: [.embedInCode("openapi.yaml")]),
+                 resources: [.embedInCode("openapi.yaml")], plugins: ["BuildInfo"]),
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
             "RNNCore", "RNNTraining", "RNNStore", "RNNAPI",
@@ -86,7 +88,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "rnnd",
-            dependencies: ["RNNDaemon", "RNNCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["RNNDaemon", "RNNCore", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         // One rank of a multi-host run, started by rnnd through mpirun.

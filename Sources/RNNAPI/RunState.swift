@@ -47,6 +47,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, CustomStringConv
     case notice
     /// The run was created from another run's checkpoint.
     case forked
+    /// A user renamed the run, changed its tags or its note (the message says what).
+    case edited
     case checkpoint
     /// A step with a non-finite loss or gradient left the parameters unchanged.
     case skipped

@@ -112,6 +112,23 @@ public struct ForkRequest: APIRequest, Equatable {
     }
 }
 
+/// PATCH /v1/runs/{id}: the changes a user makes to a run after submitting it, in any state. Absent fields
+/// stay as they are.
+public struct EditRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["name", "note", "add_tags", "remove_tags"]
+    public var name: String?
+    /// The run's new note; "" removes it.
+    public var note: String?
+    public var addTags: [String]?
+    public var removeTags: [String]?
+    public init(name: String? = nil, note: String? = nil, addTags: [String]? = nil, removeTags: [String]? = nil) {
+        self.name = name
+        self.note = note
+        self.addTags = addTags
+        self.removeTags = removeTags
+    }
+}
+
 /// A run as lists and status show it: the stored record plus its live progress.
 public struct RunInfo: Codable, Sendable, Equatable {
     public var id: Int64
@@ -131,6 +148,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var parentRunId: Int64?
     public var parentCheckpointStep: Int?
     public var tags: [String]
+    /// The user's note (`rnnctl note`), absent when none.
+    public var note: String?
     /// The last step recorded (0 before the first).
     public var step: Int
     /// max_steps of the configuration (0: limited by epochs or time instead).
@@ -146,7 +165,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public init(id: Int64, name: String, state: RunState, priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?,
                 submittedBy: Int?, workers: Int, seed: Int64, dataset: String, restarts: Int, failure: String?, parentRunId: Int64?,
                 parentCheckpointStep: Int?, tags: [String], step: Int, maxSteps: Int, epoch: Int? = nil, trainLoss: Double? = nil,
-                valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil) {
+                valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil,
+                note: String? = nil) {
+        self.note = note
         self.id = id
         self.name = name
         self.state = state
@@ -412,6 +433,10 @@ public struct HealthInfo: Codable, Sendable, Equatable {
     }
 }
 
-public enum APIVersion {
-    public static let current = "0.1.0"
+/// What `--version` prints: the release, and the git commit it was built from (`+dirty`: with uncommitted
+/// changes; `unknown`: not built from a git checkout).
+public enum BuildInfo {
+    public static let version = "0.1.0"
+    public static let commit = buildCommit
+    public static func describe(_ program: String) -> String { "\(program) \(version) (commit \(commit))" }
 }

@@ -188,6 +188,8 @@ public struct RNNClient: Sendable {
     public func resume(_ id: Int64) async throws -> RunInfo { try await call(.POST, "/v1/runs/\(id)/resume") }
     public func fork(_ id: Int64, _ request: ForkRequest) async throws -> RunInfo { try await call(.POST, "/v1/runs/\(id)/fork", body: request) }
 
+    public func edit(_ id: Int64, _ request: EditRequest) async throws -> RunInfo { try await call(.PATCH, "/v1/runs/\(id)", body: request) }
+
     public func datasets() async throws -> [DatasetInfo] { (try await call(.GET, "/v1/datasets") as DatasetList).datasets }
     public func deleteDataset(sha256: String) async throws { _ = try await send(.DELETE, "/v1/datasets/\(sha256)") }
 

@@ -77,7 +77,7 @@ final class RunControl: Sendable {
                        epoch: live?.epoch ?? summaries[MetricName.epoch].map { Int($0.latestValue) },
                        trainLoss: live?.trainLoss ?? summaries[MetricName.trainLoss]?.latestValue,
                        valLoss: summaries[MetricName.valLoss]?.latestValue, bestValLoss: summaries[MetricName.valLoss]?.bestValue,
-                       tokensPerSecond: live?.tokensPerSecond, etaSeconds: eta)
+                       tokensPerSecond: live?.tokensPerSecond, etaSeconds: eta, note: record.note)
     }
 
     /// The stored configuration; one that does not decode is an error naming the run, never an empty one.
@@ -121,10 +121,8 @@ final class RunControl: Sendable {
             guard let run = try store.run(id: id) else { throw APIFailure.badRequest("derived_from: no run \(id)", field: "derived_from") }
             return run
         }
-        if let name = request.name, name.isEmpty || name.count > 200 { throw APIFailure.badRequest("name must have 1 to 200 characters", field: "name") }
-        if let tags = request.tags, let bad = tags.first(where: { $0.isEmpty || $0.count > 100 || $0.contains(",") }) {
-            throw APIFailure.badRequest("tag \"\(bad)\" must have 1 to 100 characters and no comma", field: "tags")
-        }
+        try Self.checkName(request.name)
+        try Self.checkTags(request.tags ?? [], field: "tags")
         var submitted = request.config
         var notices: [String] = []
         // A CSV dataset is a time series: its task is regression unless the submission says otherwise.
@@ -164,6 +162,30 @@ final class RunControl: Sendable {
         for notice in notices { try store.addEvent(runID: run.id, kind: .notice, message: notice, uid: uid) }
         scheduler.schedule()
         return try info(run)
+    }
+
+    static func checkName(_ name: String?) throws {
+        if let name, name.isEmpty || name.count > 200 { throw APIFailure.badRequest("name must have 1 to 200 characters", field: "name") }
+    }
+
+    static func checkTags(_ tags: [String], field: String) throws {
+        if let bad = tags.first(where: { $0.isEmpty || $0.count > 100 || $0.contains(",") || $0.first!.isWhitespace || $0.last!.isWhitespace }) {
+            throw APIFailure.badRequest("tag \"\(bad)\" must have 1 to 100 characters, no comma and no space at either end", field: field)
+        }
+    }
+
+    /// Renames a run, changes its tags or its note, in any state (the trainer reads none of them); the
+    /// `edited` event says what changed and who asked.
+    func edit(_ id: Int64, _ request: EditRequest, uid: Int?) throws -> RunInfo {
+        try Self.checkName(request.name)
+        try Self.checkTags(request.addTags ?? [], field: "add_tags")
+        try Self.checkTags(request.removeTags ?? [], field: "remove_tags")
+        if let note = request.note, note.count > 10_000 { throw APIFailure.badRequest("note must have at most 10000 characters", field: "note") }
+        if let both = (request.addTags ?? []).first(where: { (request.removeTags ?? []).contains($0) }) {
+            throw APIFailure.badRequest("tag \"\(both)\" is both added and removed", field: "remove_tags")
+        }
+        let edit = RunEdit(name: request.name, note: request.note, addTags: request.addTags ?? [], removeTags: request.removeTags ?? [])
+        return try info(try store.editRun(id: id, edit, uid: uid))
     }
 
     static func hyperparameters(_ config: RunConfig) -> [String: HyperValue] {

@@ -66,7 +66,32 @@ public struct RunRecord: Sendable, Equatable {
     public var parentRunID: Int64?
     public var parentCheckpointStep: Int?
     public var config: String
+    /// The user's note, nil when none.
+    public var note: String?
     public var tags: [String]
+}
+
+/// A user's change to a run after submitting; nil and empty fields leave that part as it is.
+public struct RunEdit: Sendable, Equatable {
+    public var name: String?
+    /// The new note; "" removes it.
+    public var note: String?
+    public var addTags: [String]
+    public var removeTags: [String]
+    public init(name: String? = nil, note: String? = nil, addTags: [String] = [], removeTags: [String] = []) {
+        self.name = name
+        self.note = note
+        self.addTags = addTags
+        self.removeTags = removeTags
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
 }
 
 public struct MetricPoint: Sendable, Equatable {

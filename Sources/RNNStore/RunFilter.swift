@@ -9,7 +9,7 @@ import RNNAPI
 ///     and     := not ("and" not)*
 ///     not     := "not" not | "(" filter ")" | field op value
 ///     op      := = | != | < | <= | > | >= | ~        (~ : the text contains the value, case-insensitively)
-///     field   := state | name | tag | id | priority | workers | seed | restarts | dataset
+///     field   := state | name | note | tag | id | priority | workers | seed | restarts | dataset
 ///              | submitted | started | finished    (Unix seconds, or an ISO 8601 date or date-time)
 ///              | best.METRIC | latest.METRIC       (metric summaries, e.g. best.val_loss)
 ///              | any other identifier: a hyperparameter (hidden_size, cell, lr, …), compared as a number
@@ -75,14 +75,14 @@ public struct RunFilter: Sendable, Equatable {
         case hyperparameter(String)
 
         /// The fields that are not hyperparameters.
-        static let builtIn: Set<String> = ["state", "name", "tag", "id", "priority", "workers", "seed", "restarts", "dataset",
+        static let builtIn: Set<String> = ["state", "name", "note", "tag", "id", "priority", "workers", "seed", "restarts", "dataset",
                                            "submitted", "started", "finished"]
 
         init?(_ name: String) {
             let identifier = name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." } && !name.isEmpty
             guard identifier, name.first!.isLetter else { return nil }
             switch name {
-            case "state", "name": self = .column(name, numeric: false)
+            case "state", "name", "note": self = .column(name, numeric: false)
             case "id", "priority", "workers", "seed", "restarts": self = .column(name, numeric: true)
             case "dataset": self = .column("dataset_id", numeric: true)
             case "submitted", "started", "finished": self = .time("\(name)_at")

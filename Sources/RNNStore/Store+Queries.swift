@@ -63,7 +63,7 @@ extension Store {
                 var listings: [RunListing] = []
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
                 while let row = try rows.next() {
-                    listings.append(RunListing(run: try Store.runRecord(row, tags: []), bestValLoss: row[16]))
+                    listings.append(RunListing(run: try Store.runRecord(row, tags: []), bestValLoss: row[Store.runColumnCount]))
                 }
                 let tags = try tagsByRun(db, ids: listings.map(\.run.id))
                 if !tags.isEmpty {

@@ -146,8 +146,11 @@ public final class Store: Sendable {
     /// case on every access, a third of the time of a 10,000-run listing).
     static let runColumns = """
         run.id, run.name, run.state, run.priority, run.submitted_at, run.started_at, run.finished_at, run.submitted_by,
-        run.workers, run.seed, run.dataset_id, run.restarts, run.failure, run.parent_run_id, run.parent_checkpoint_step, run.config
+        run.workers, run.seed, run.dataset_id, run.restarts, run.failure, run.parent_run_id, run.parent_checkpoint_step, run.config,
+        run.note
         """
+    /// The number of columns in `runColumns`: a query's own columns follow them.
+    static let runColumnCount = 17
 
     static func runRecord(_ row: Row, tags: [String]) throws -> RunRecord {
         let id: Int64 = row[0]
@@ -157,7 +160,7 @@ public final class Store: Sendable {
         }
         return RunRecord(id: id, name: row[1], state: runState, priority: row[3], submittedAt: row[4],
                          startedAt: row[5], finishedAt: row[6], submittedBy: row[7], workers: row[8], seed: row[9], datasetID: row[10],
-                         restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], tags: tags)
+                         restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], note: row[16], tags: tags)
     }
 
     /// What a state change did.
@@ -242,6 +245,38 @@ public final class Store: Sendable {
         }
         _ = removeFiles(paths)
         return paths
+    }
+
+    /// Applies a user's edit — name, note, tags — in one transaction with its `edited` event (what changed, and
+    /// who asked). Adding a tag the run has, or removing one it lacks, changes nothing; an edit that changes
+    /// nothing writes no event. Any state: the edit touches only what the trainer never reads.
+    public func editRun(id: Int64, _ edit: RunEdit, uid: Int?) throws -> RunRecord {
+        try wrap("editing run \(id)") {
+            try pool.write { db in
+                guard let before = try runRecord(db, id: id) else { throw StoreError(.notFound, "no run \(id)") }
+                var changes: [String] = []
+                if let name = edit.name, name != before.name {
+                    try db.execute(sql: "UPDATE run SET name = ? WHERE id = ?", arguments: [name, id])
+                    changes.append("renamed from \"\(before.name)\" to \"\(name)\"")
+                }
+                let added = edit.addTags.filter { !before.tags.contains($0) }.uniqued()
+                let removed = edit.removeTags.filter { before.tags.contains($0) }.uniqued()
+                for tag in added { try db.execute(sql: "INSERT INTO run_tag (run_id, tag) VALUES (?, ?)", arguments: [id, tag]) }
+                for tag in removed { try db.execute(sql: "DELETE FROM run_tag WHERE run_id = ? AND tag = ?", arguments: [id, tag]) }
+                if !added.isEmpty || !removed.isEmpty {
+                    changes.append("tags " + (added.map { "+" + $0 } + removed.map { "-" + $0 }).joined(separator: " "))
+                }
+                if let note = edit.note, note != (before.note ?? "") {
+                    try db.execute(sql: "UPDATE run SET note = ? WHERE id = ?", arguments: [note.isEmpty ? nil : note, id])
+                    changes.append(note.isEmpty ? "note removed" : before.note == nil ? "note added" : "note changed")
+                }
+                if !changes.isEmpty {
+                    let by = uid.map { " by uid \($0)" } ?? ""
+                    try insertEvent(db, runID: id, kind: .edited, message: changes.joined(separator: "; ") + by, uid: uid, step: nil)
+                }
+                return try runRecord(db, id: id)!
+            }
+        }
     }
 
     // MARK: events

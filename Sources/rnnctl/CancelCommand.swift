@@ -8,6 +8,7 @@ struct Cancel: RunAction {
         abstract: "Cancel runs: a queued run at once, a running one at its next step boundary after a checkpoint.",
         discussion: "Example: rnnctl cancel 12 13")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: JSONOption
     @Argument(help: "Run ids.") var runs: [String]
     static let verb = "cancel requested"
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.cancel(id) }

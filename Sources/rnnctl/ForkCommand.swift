@@ -13,13 +13,18 @@ struct Fork: AsyncParsableCommand {
     @Option(name: .customLong("set"), help: "A changed key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
     @Option(help: "The new run's name.") var name: String?
     @Flag(name: .shortAndLong, help: "Print only the new run's id.") var quiet = false
+    @OptionGroup var output: JSONOption
     @Flag(help: "Follow the new run until it ends.") var watch = false
+
+    func validate() throws {
+        if output.json && watch { throw ValidationError("give --json or --watch, not both (watch the run with: rnnctl watch RUN --json)") }
+    }
 
     func run() async throws {
         try await perform {
             let client = try connection.client()
             let forked = try await client.fork(try parseRunID(run), ForkRequest(checkpoint: checkpoint.description, set: try parseAssignments(assignments), name: name))
-            if quiet { print(forked.id) } else { print("run \(forked.id) forked from run \(run) at step \(forked.parentCheckpointStep ?? 0), \(forked.state)") }
+            if output.json { try Terminal.printJSON(forked) } else if quiet { print(forked.id) } else { print("run \(forked.id) forked from run \(run) at step \(forked.parentCheckpointStep ?? 0), \(forked.state)") }
             if watch { try await Watch.follow(client, forked.id) }
         }
     }

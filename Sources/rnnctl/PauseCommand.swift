@@ -8,6 +8,7 @@ struct Pause: RunAction {
         abstract: "Pause runs (a running run stops at its next step boundary with a checkpoint).",
         discussion: "Example: rnnctl pause 12")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: JSONOption
     @Argument(help: "Run ids.") var runs: [String]
     static let verb = "pause requested"
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.pause(id) }

@@ -6,6 +6,9 @@ struct Plot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Metric curves of one or more runs: in the terminal (braille), or as an SVG or PNG file.",
         discussion: """
+            Each run has its own colour and marker (and dash pattern in SVG), ten before one repeats; the legend \
+            names each run by id and name.
+
             PNG files are the SVG rendered by rsvg-convert (Debian: apt-get install librsvg2-bin).
 
             Example: rnnctl plot 12 13 --metric val_loss --log   |   rnnctl plot 12 --output curves.svg
@@ -35,7 +38,8 @@ struct Plot: AsyncParsableCommand {
                 let id = try parseRunID(text)
                 let series = try await client.series(id, name: metric, maxPoints: 1000)
                 all.append(series)
-                curves.append(Chart.Curve(label: "run \(id)", points: series.points.map { (Double($0.step), $0.value) }))
+                let name = try await client.run(id).run.name
+                curves.append(Chart.Curve(label: "\(id) \(name)", points: series.points.map { (Double($0.step), $0.value) }))
             }
             if json { try Terminal.printJSON(all); return }
             guard curves.contains(where: { !$0.points.isEmpty }) else { throw CLIError.usage("no \(metric) points in run(s) \(runs.joined(separator: ", ")) yet") }

@@ -26,15 +26,32 @@ struct ProgressLine {
 
     mutating func validation(_ e: ProgressEvent) { valLoss = e.metrics?["val_loss"] ?? valLoss }
 
-    func render() -> String {
-        var parts = [maxSteps > 0 ? "step \(current)/\(maxSteps)" : "step \(current)"]
-        if maxSteps > 0 { parts.append(ProgressBar.bar(fraction: Double(current) / Double(maxSteps), width: 24)) }
-        parts.append("loss \(Format.number(lastLoss, digits: 3))")
-        if let valLoss { parts.append("val \(Format.number(valLoss, digits: 3))") }
-        parts.append(Sparkline.render(recent))
-        if let t = tokensPerSecond { parts.append("\(Format.rate(t)) tok/s") }
-        if maxSteps > current, let s = stepSeconds { parts.append("ETA \(Format.duration(Double(maxSteps - current) * s))") }
-        return parts.joined(separator: "  ")
+    /// The line, fitted to `columns` terminal columns (a line wider than the terminal wraps, and the next
+    /// carriage return then leaves the wrapped part behind). What goes first when it does not fit: the
+    /// sparkline, the rate, the bar's width, the validation loss, the ETA, the bar; step and loss stay.
+    func render(columns: Int) -> String {
+        let step = maxSteps > 0 ? "step \(current)/\(maxSteps)" : "step \(current)"
+        let loss = "loss \(Format.number(lastLoss, digits: 3))"
+        let val = valLoss.map { "val \(Format.number($0, digits: 3))" }
+        let rate = tokensPerSecond.map { "\(Format.rate($0)) tok/s" }
+        let eta = maxSteps > current ? stepSeconds.map { "ETA \(Format.duration(Double(maxSteps - current) * $0))" } : nil
+        let sparkline = recent.isEmpty ? nil : Sparkline.render(recent)
+        let fraction = maxSteps > 0 ? Double(current) / Double(maxSteps) : nil
+        // From the fullest line to the barest; the first that fits is printed.
+        let candidates: [[String?]] = [
+            [step, fraction.map { ProgressBar.bar(fraction: $0, width: 24) }, loss, val, sparkline, rate, eta],
+            [step, fraction.map { ProgressBar.bar(fraction: $0, width: 24) }, loss, val, rate, eta],
+            [step, fraction.map { ProgressBar.bar(fraction: $0, width: 24) }, loss, val, eta],
+            [step, fraction.map { ProgressBar.bar(fraction: $0, width: 10) }, loss, val, eta],
+            [step, fraction.map { ProgressBar.bar(fraction: $0, width: 10) }, loss, eta],
+            [step, fraction.map { ProgressBar.bar(fraction: $0, width: 10) }, loss],
+            [step, loss],
+        ]
+        for parts in candidates {
+            let line = parts.compactMap { $0 }.joined(separator: "  ")
+            if Terminal.width(line) <= columns { return line }
+        }
+        return Terminal.truncate("\(step)  \(loss)", toWidth: columns)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RNNAPI
 
 @main
 struct RNNCtl: AsyncParsableCommand {
@@ -13,8 +14,9 @@ struct RNNCtl: AsyncParsableCommand {
 
             Example: rnnctl submit --data corpus.txt --set hidden_size=256 --watch
             """,
+        version: BuildInfo.describe("rnnctl"),
         subcommands: [Submit.self, Upload.self, Status.self, Watch.self, Cancel.self, Pause.self, Resume.self, Fork.self,
-                      Runs.self, Show.self, Compare.self, Metrics.self, Plot.self, Datasets.self,
+                      Tag.self, Rename.self, Note.self, Runs.self, Show.self, Compare.self, Metrics.self, Plot.self, Datasets.self,
                       Sample.self, Forecast.self, Eval.self, Export.self, Delete.self, Backup.self]
     )
 

@@ -8,6 +8,7 @@ struct Resume: RunAction {
         abstract: "Queue paused runs again; each continues from its last checkpoint.",
         discussion: "Example: rnnctl resume 12")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: JSONOption
     @Argument(help: "Run ids.") var runs: [String]
     static let verb = "queued again"
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.resume(id) }

@@ -3,9 +3,10 @@ import Foundation
 import RNNAPI
 import RNNClient
 
-/// cancel, pause, resume: one request per run id.
+/// cancel, pause, resume: one request per run id; `--json` prints each run's new state as one JSON line.
 protocol RunAction: AsyncParsableCommand {
     var connection: ConnectionOptions { get }
+    var output: JSONOption { get }
     var runs: [String] { get }
     static var verb: String { get }
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo
@@ -17,7 +18,8 @@ extension RunAction {
             let client = try connection.client()
             for text in runs {
                 let run = try await Self.apply(client, try parseRunID(text))
-                print("run \(run.id): \(Self.verb) (now \(run.state))")
+                // With --json: the run as the API returns it, one line per run (JSON Lines).
+                if output.json { try Terminal.printJSON(run, pretty: false) } else { print("run \(run.id): \(Self.verb) (now \(run.state))") }
             }
         }
     }

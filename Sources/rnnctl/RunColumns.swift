@@ -11,7 +11,7 @@ enum RunColumns {
         "tokens_per_s": { Format.rate($0.tokensPerSecond) }, "eta": { Format.duration($0.etaSeconds) },
         "priority": { String($0.priority) }, "workers": { String($0.workers) }, "restarts": { String($0.restarts) },
         "submitted": { Format.time($0.submittedAt) }, "user": { $0.submittedBy.map(Format.user) ?? "-" },
-        "tags": { $0.tags.joined(separator: ",") }, "dataset": { String($0.dataset.prefix(12)) },
+        "tags": { $0.tags.joined(separator: ",") }, "note": { ($0.note ?? "").replacingOccurrences(of: "\n", with: " ") }, "dataset": { String($0.dataset.prefix(12)) },
     ]
 
     static func table(_ runs: [RunInfo], format: String?, defaults: [String]) throws -> Table {

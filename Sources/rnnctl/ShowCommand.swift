@@ -32,6 +32,7 @@ struct Show: AsyncParsableCommand {
             }
             print(line)
         }
+        if let note = r.note { print("  note: " + note.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n        ")) }
         if let parent = r.parentRunId { print("  forked from run \(parent) at step \(r.parentCheckpointStep ?? 0)") }
         if let failure = r.failure { print("  failure: \(failure)") }
         print("\nconfiguration")
@@ -50,7 +51,7 @@ struct Show: AsyncParsableCommand {
         }
         print("\nevents")
         print(Table(columns: ["  at", "kind", "step", "message"], rows: d.events.map {
-            ["  " + Format.time($0.at), $0.kind.rawValue, $0.step.map(String.init) ?? "", $0.message + ($0.uid.map { " (uid \($0))" } ?? "")]
+            ["  " + Format.time($0.at), $0.kind.rawValue, $0.step.map(String.init) ?? "", $0.message + ($0.uid.map { " (\(Format.user($0)))" } ?? "")]
         }).render(header: true))
     }
 }

@@ -25,8 +25,10 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "A tag (repeatable).") var tag: [String] = []
     @Flag(name: .shortAndLong, help: "Print only the run id.") var quiet = false
     @Flag(help: "Follow the run until it ends.") var watch = false
+    @OptionGroup var output: JSONOption
 
     func validate() throws {
+        if output.json && watch { throw ValidationError("give --json or --watch, not both (watch the run with: rnnctl watch RUN --json)") }
         if data != nil && dataset != nil { throw ValidationError("give --data FILE or --dataset SHA256, not both") }
         if data == nil && dataset == nil && from == nil { throw ValidationError("give --data FILE, --dataset SHA256 or --from RUN") }
     }
@@ -49,7 +51,7 @@ struct Submit: AsyncParsableCommand {
             let run = try await client.submit(SubmitRequest(name: name, dataset: sha, config: values, priority: priority,
                                                             tags: tag.isEmpty ? nil : tag, derivedFrom: origin?.run.id,
                                                             datasetName: data.map { ($0 as NSString).lastPathComponent }))
-            if quiet { print(run.id) } else { print("submitted run \(run.id) (\(run.name)), \(run.state)") }
+            if output.json { try Terminal.printJSON(run) } else if quiet { print(run.id) } else { print("submitted run \(run.id) (\(run.name)), \(run.state)") }
             if watch { try await Watch.follow(client, run.id) }
         }
     }

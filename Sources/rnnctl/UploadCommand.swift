@@ -17,11 +17,12 @@ struct Upload: AsyncParsableCommand {
     @Argument(help: "The dataset file (text, .csv or .jsonl).") var file: String
     @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension).") var kind: DatasetKind?
     @Flag(name: .shortAndLong, help: "Print only the SHA-256, no progress.") var quiet = false
+    @OptionGroup var output: JSONOption
 
     func run() async throws {
         try await perform {
-            let info = try await Submit.upload(try connection.client(), file: file, kind: kind, quiet: quiet)
-            print(info.sha256)
+            let info = try await Submit.upload(try connection.client(), file: file, kind: kind, quiet: quiet || output.json)
+            if output.json { try Terminal.printJSON(info) } else { print(info.sha256) }
         }
     }
 }

@@ -29,7 +29,7 @@ struct Watch: AsyncParsableCommand {
     static func followAsJSON(_ client: RNNClient, _ id: Int64) async throws {
         var final: RunState?
         for try await event in try await client.stream(id) {
-            print(String(decoding: try APIJSON.encoder.encode(event), as: UTF8.self))
+            try Terminal.printJSON(event, pretty: false)
             fflush(nil)
             if event.kind == .state, let state = event.state, state.isFinal { final = state }
         }
@@ -47,11 +47,14 @@ struct Watch: AsyncParsableCommand {
         var line = ProgressLine(maxSteps: maxSteps)
         var final: RunState?
         var lastMessage = ""
+        // Ctrl-C with the progress line drawn: end that line, so the shell's prompt starts on a line of its own.
+        let interrupt = Terminal.isTTY ? Terminal.onInterrupt { printErrorInline("\n"); Foundation.exit(130) } : nil
+        defer { interrupt?.cancel() }
         for try await event in try await client.stream(id) {
             switch event.kind {
             case .step:
                 line.step(event)
-                if Terminal.isTTY { printErrorInline("\r" + line.render() + "\u{1B}[K") }
+                if Terminal.isTTY { printErrorInline("\r" + line.render(columns: Terminal.columns() - 1) + "\u{1B}[K") }
             case .validation:
                 line.validation(event)
                 if !Terminal.isTTY {
@@ -63,7 +66,10 @@ struct Watch: AsyncParsableCommand {
                 lastMessage = event.message ?? ""
                 if let step = event.step, step > 0 { line.current = step }
                 if let state = event.state, state.isFinal { final = state }
-                else if Terminal.isTTY { printErrorInline("\r" + line.render() + "  [\(event.state?.rawValue ?? "")]\u{1B}[K") }
+                else if Terminal.isTTY {
+                    let state = "  [\(event.state?.rawValue ?? "")]"
+                    printErrorInline("\r" + line.render(columns: Terminal.columns() - 1 - Terminal.width(state)) + state + "\u{1B}[K")
+                }
             case .rollback, .skipped:
                 if Terminal.isTTY { printErrorInline("\n") }
                 print("step \(event.step ?? 0): \(event.message ?? event.kind.rawValue)")
@@ -71,7 +77,7 @@ struct Watch: AsyncParsableCommand {
                 break
             }
         }
-        if Terminal.isTTY { printErrorInline("\r" + line.render() + "\u{1B}[K\n") }
+        if Terminal.isTTY { printErrorInline("\r" + line.render(columns: Terminal.columns() - 1) + "\u{1B}[K\n") }
         switch final {
         case .completed?:
             let run = try await client.run(id).run

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RNNAPI
 import Logging
 import RNNCore
 import RNNDaemon
@@ -14,7 +15,8 @@ struct RNND: AsyncParsableCommand {
             (--config, else /etc/rnnd/rnnd.toml), then RNND_* variables, then these flags.
 
             Example: rnnd --state-dir /var/lib/rnnd --socket /run/rnnd/rnnd.sock
-            """
+            """,
+        version: BuildInfo.describe("rnnd")
     )
 
     @Option(help: "The config file to read (it must exist).") var config: String?

@@ -52,6 +52,134 @@ extension EndToEnd {
                 "the same bytes again: the stored dataset's SHA-256")
     }
 
+    /// rnnctl on a pseudo-terminal `columns` wide, as in a user's shell; returns its pid and the terminal's
+    /// master side (non-blocking).
+    func rnnctlOnTerminal(_ harness: DaemonHarness, _ arguments: [String], columns: Int) throws -> (pid: pid_t, master: Int32) {
+        // posix_openpt, unlockpt and ptsname are not in Swift's Glibc module: their ioctls (Linux's
+        // TIOCSPTLCK = _IOW('T', 0x31, int), TIOCGPTN = _IOR('T', 0x30, unsigned int)) do the same.
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlock: Int32 = 0, number: UInt32 = 0
+        guard master >= 0, ioctl(master, UInt(0x4004_5431), &unlock) == 0, ioctl(master, UInt(0x8004_5430), &number) == 0 else {
+            throw HarnessError("no pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        let slave = "/dev/pts/\(number)"
+        var size = winsize(ws_row: 24, ws_col: UInt16(columns), ws_xpixel: 0, ws_ypixel: 0)
+        guard ioctl(master, UInt(TIOCSWINSZ), &size) == 0 else { throw HarnessError("cannot size the pseudo-terminal") }
+        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
+        let path = Binaries.path("rnnctl")
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let environment = ["RNND_SOCKET=" + harness.socketPath, "NO_COLOR=1", "TERM=xterm"]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, slave, O_RDWR, 0)
+        posix_spawn_file_actions_adddup2(&actions, 0, 1)
+        posix_spawn_file_actions_adddup2(&actions, 0, 2)
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else { throw HarnessError("cannot start \(path)") }
+        return (pid, master)
+    }
+
+    /// What the terminal has shown so far.
+    func drain(_ master: Int32, into text: inout String) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(master, &buffer, buffer.count)
+            if n <= 0 { return }
+            text += String(decoding: buffer[..<n], as: UTF8.self)
+        }
+    }
+
+    @Test func versionsEditsJSONAndTheProgressLineOnANarrowTerminal() async throws {
+        // --version: the release and the commit this tree was built from.
+        for binary in ["rnnctl", "rnnd"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Binaries.path(binary))
+            p.arguments = ["--version"]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0 && text.hasPrefix("\(binary) \(BuildInfo.version) (commit \(BuildInfo.commit))"), "\(text)")
+        }
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["-c", "safe.directory=*", "-C", Binaries.root.path, "rev-parse", "--short=12", "HEAD"]
+        let head = Pipe()
+        git.standardOutput = head
+        if (try? git.run()) != nil {
+            let commit = String(decoding: head.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            git.waitUntilExit()
+            if git.terminationStatus == 0 { #expect(BuildInfo.commit.hasPrefix(commit), "built from \(commit), says \(BuildInfo.commit)") }
+        }
+
+        let harness = try DaemonHarness()
+        try harness.start()
+        let corpus = try harness.file("licence.txt", try SystemText.license())
+        let submit = try rnnctl(harness, ["submit", "--data", corpus, "--name", "long", "--tag", "old", "--json", "--set", "hidden_size=32",
+                                          "--set", "layers=1", "--set", "max_steps=1000000", "--set", "val_fraction=0.02", "--set", "eval_every=20"])
+        let submitted = try APIJSON.decoder.decode(RunInfo.self, from: Data(submit.stdout.utf8))
+        let id = String(submitted.id)
+        #expect(submitted.name == "long" && submitted.tags == ["old"])
+        _ = try await harness.waitFor(run: submitted.id, "running") { $0.state == .running && $0.step > 0 }
+
+        // watch on a 70-column terminal: every redraw fits; Ctrl-C ends the line before the prompt returns.
+        let (pid, master) = try rnnctlOnTerminal(harness, ["watch", id], columns: 70)
+        defer { close(master) }
+        var shown = ""
+        let deadline = Date().addingTimeInterval(60)
+        while shown.components(separatedBy: "\r").count < 4 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            drain(master, into: &shown)
+        }
+        kill(pid, SIGINT)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        // What the program wrote before it exited may still be on its way through the terminal: read until
+        // the closed slave side reports EIO.
+        let closing = Date().addingTimeInterval(5)
+        repeat {
+            drain(master, into: &shown)
+            if errno == EIO { break }
+            try await Task.sleep(for: .milliseconds(20))
+        } while Date() < closing
+        #expect((status >> 8) & 0xFF == 130, "Ctrl-C exits 130: \(status)")
+        #expect(shown.utf8.last == UInt8(ascii: "\n"), "the line is ended: \(shown.debugDescription)")
+        let redraws = shown.components(separatedBy: "\r").map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").trimmingCharacters(in: .newlines) }
+        #expect(redraws.filter { $0.hasPrefix("step ") }.count >= 3, "\(shown.debugDescription)")
+        for line in redraws { #expect(line.count < 70, "a redraw wider than the terminal wraps: \(line.debugDescription)") }
+
+        // Edits after submit, recorded with who made them; notes are shown and searchable.
+        let tag = try rnnctl(harness, ["tag", id, "+best", "-old", "+试验"])
+        #expect(tag.status == 0 && tag.stdout == "run \(id): tags best, 试验\n", "\(tag.stdout)\(tag.stderr)")
+        let rename = try rnnctl(harness, ["rename", id, "lstm-baseline", "--json"])
+        #expect(try APIJSON.decoder.decode(RunInfo.self, from: Data(rename.stdout.utf8)).name == "lstm-baseline", "\(rename.stderr)")
+        let note = try rnnctl(harness, ["note", id, "lr too high after step 3000"])
+        #expect(note.status == 0 && note.stdout.contains("note saved"), "\(note.stderr)")
+        let show = try rnnctl(harness, ["show", id])
+        #expect(show.stdout.contains("note: lr too high after step 3000") && show.stdout.contains("tags best,试验"), "\(show.stdout)")
+        #expect(show.stdout.contains("renamed from \"long\" to \"lstm-baseline\" by uid \(getuid())"), "\(show.stdout)")
+        let found = try rnnctl(harness, ["runs", "--filter", "note ~ 'TOO HIGH' and tag = best", "--format", "id,name", "--no-header"])
+        #expect(found.stdout.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == [id, "lstm-baseline\n"], "\(found.stdout)\(found.stderr)")
+        let both = try rnnctl(harness, ["tag", id, "+x", "-x"])
+        #expect(both.status == 1 && both.stderr.contains("both added and removed"), "\(both.stderr)")
+        let badName = try rnnctl(harness, ["rename", id, ""])
+        #expect(badName.status == 1 && badName.stderr.contains("name must have 1 to 200 characters"), "\(badName.stderr)")
+        let edits = try await harness.client.run(submitted.id).events.filter { $0.kind == .edited }
+        #expect(edits.count == 3 && edits.allSatisfy { $0.uid == Int(getuid()) }, "\(edits)")
+
+        // --json on the actions: the run as the API returns it, one line per run.
+        let cancel = try rnnctl(harness, ["cancel", id, "--json"])
+        let cancelled = try APIJSON.decoder.decode(RunInfo.self, from: Data(cancel.stdout.utf8))
+        #expect(cancel.status == 0 && cancelled.id == submitted.id && cancel.stdout.split(separator: "\n").count == 1, "\(cancel.stdout)")
+        _ = try await harness.waitFor(run: submitted.id, "cancelled") { $0.state == .cancelled }
+        let resume = try rnnctl(harness, ["resume", id, "--json"])
+        #expect(resume.status == 1 && resume.stdout.isEmpty, "a refusal prints no JSON: \(resume.stdout)")
+    }
+
     @Test func aUsersSessionFromSubmitToSample() async throws {
         let harness = try DaemonHarness()
         // Nothing answers yet: one line saying where rnnctl looked and what to try, exit 3.

@@ -123,4 +123,60 @@ struct CommandTests {
         #expect(Sparkline.render([3, 2, 1, 1.5]) == "█▅▁▃")
         #expect(ProgressBar.bar(fraction: 0.5, width: 4) == "[██··]  50%")
     }
+
+    @Test func wideCharactersKeepTablesAligned() {
+        #expect(Terminal.width("試験ラン") == 8 && Terminal.width("ab") == 2 && Terminal.width("e\u{301}") == 1)
+        #expect(Terminal.width("\u{1B}[32mrunning\u{1B}[0m") == 7)
+        let table = Table(columns: ["name", "state"], rows: [["試験ラン", "running"], ["lstm", "done"]])
+        #expect(table.render(header: true) == "NAME      STATE\n試験ラン  running\nlstm      done")
+        #expect(Terminal.truncate("試験ラン", toWidth: 5) == "試験")
+    }
+
+    @Test func theProgressLineFitsTheTerminal() {
+        var line = ProgressLine(maxSteps: 20_000)
+        line.current = 12_345
+        line.lastLoss = 1.234
+        line.valLoss = 1.456
+        line.tokensPerSecond = 123_456
+        line.stepSeconds = 0.05
+        line.recent = (0..<40).map { 2 - Double($0) / 40 }
+        let full = line.render(columns: 200)
+        #expect(full.contains("val 1.456") && full.contains("tok/s") && full.contains("ETA") && full.contains("█"))
+        for columns in [10, 20, 40, 60, 69, 79, 100] {
+            let text = line.render(columns: columns)
+            #expect(Terminal.width(text) <= columns, "\(columns) columns: \(text)")
+            #expect(text.hasPrefix("step 12345"), "the step stays: \(text)")
+        }
+        #expect(line.render(columns: 69).contains("loss 1.234"))
+    }
+
+    @Test func tagChangesAreArgumentsNotOptions() throws {
+        let tag = try Tag.parse(["12", "+best", "-old", "new", "--json"])
+        #expect(tag.run == "12" && tag.changes == ["+best", "-old", "new"] && tag.output.json)
+        #expect(throws: (any Error).self) { try Tag.parse(["12"]) }
+        #expect(throws: (any Error).self) { try Tag.parse(["12", "-"]) }
+        let note = try Note.parse(["3", "-"])
+        #expect(note.text == "-")
+        #expect(try Rename.parse(["3", "new name"]).name == "new name")
+        #expect(try Cancel.parse(["3", "4", "--json"]).output.json)
+        #expect(throws: (any Error).self) { try Submit.parse(["--data", "x.txt", "--json", "--watch"]) }
+    }
+
+    @Test func tenCurvesTenStylesAndALonePointIsDrawn() {
+        let curves = (0..<10).map { i in Chart.Curve(label: "\(i + 1) run-\(i)", points: (0..<20).map { (Double($0), Double(i) + Double($0) / 20) }) }
+        let svg = Chart(curves: curves, metric: "val_loss", logScale: false).svg()
+        let strokes = svg.components(separatedBy: "<polyline").dropFirst().map { $0.components(separatedBy: "stroke=\"")[1].prefix(7) }
+        #expect(Set(strokes).count == 10, "ten colours: \(strokes)")
+        let dashes = svg.components(separatedBy: "<polyline").dropFirst().map { $0.components(separatedBy: "points=")[0] }
+        #expect(Set(dashes).count == 10, "ten line styles")
+        for curve in curves { #expect(svg.contains(">\(curve.label)</text>"), "legend names \(curve.label)") }
+        let text = Chart(curves: curves, metric: "val_loss", logScale: false).braille(width: 60, height: 12)
+        for marker in Chart.terminalMarkers { #expect(text.filter { $0 == marker }.count >= 2, "marker \(marker) on its curve and in the legend") }
+        for curve in curves { #expect(text.contains(curve.label)) }
+        // One point: a marker, in both forms.
+        let lone = Chart(curves: [.init(label: "5 single", points: [(100, 1.5)])], metric: "mse", logScale: false)
+        #expect(lone.svg().components(separatedBy: "class=\"marker\"").count - 1 == 2, "the point and the legend's marker")
+        #expect(lone.braille(width: 30, height: 6).filter { $0 == "o" }.count == 2)
+        #expect(Chart.escape("a<b & c") == "a&lt;b &amp; c")
+    }
 }

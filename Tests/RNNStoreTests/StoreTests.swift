@@ -63,6 +63,55 @@ extension Store {
     }
 }
 
+@Suite struct RunEditTests {
+    /// A database made by the first schema (before notes), with a run, opened by this rnnd: migrated, the run
+    /// kept, its note empty, and editable.
+    @Test func aVersionOneDatabaseGainsNotesAndKeepsItsRuns() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rnnd-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("rnnd.sqlite").path
+        let old = try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        let first = Migrations.all[0]
+        migrator.registerMigration(first.id) { db in try db.execute(sql: String(decoding: first.sql, as: UTF8.self)) }
+        try migrator.migrate(old)
+        try old.write { db in
+            try db.execute(sql: "INSERT INTO dataset (sha256, name, kind, size, path, created_at) VALUES (?, 'd.txt', 'text', 1, 'datasets/x', 0)",
+                           arguments: [String(repeating: "b", count: 64)])
+            try db.execute(sql: "INSERT INTO run (name, state, submitted_at, workers, seed, dataset_id, config) VALUES ('old', 'completed', 0, 1, 1, 1, '{}')")
+        }
+        try old.close()
+        let store = try Store(path: path)
+        let run = try #require(try store.run(id: 1))
+        #expect(run.name == "old" && run.note == nil)
+        let edited = try store.editRun(id: 1, RunEdit(note: "kept after the upgrade"), uid: 7)
+        #expect(edited.note == "kept after the upgrade")
+    }
+
+    @Test func editsChangeOnlyWhatTheyNameAndRecordWhoChangedWhat() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try store.makeRun("first", ["cell": .text("lstm")], tags: ["old", "keep"])
+        let edited = try store.editRun(id: run.id, RunEdit(name: "second", note: "lr too high", addTags: ["best", "keep"], removeTags: ["old", "absent"]), uid: 1000)
+        #expect(edited.name == "second" && edited.note == "lr too high" && edited.tags == ["best", "keep"])
+        let events = try store.events(runID: run.id).filter { $0.kind == .edited }
+        #expect(events.count == 1 && events[0].uid == 1000)
+        #expect(events[0].message == "renamed from \"first\" to \"second\"; tags +best -old; note added by uid 1000", "\(events[0].message)")
+        // Nothing changes: no event.
+        _ = try store.editRun(id: run.id, RunEdit(name: "second", addTags: ["best"], removeTags: ["old"]), uid: 1000)
+        #expect(try store.events(runID: run.id).filter { $0.kind == .edited }.count == 1)
+        // An empty note removes it; notes are searchable.
+        _ = try store.makeRun("other", ["cell": .text("gru")])
+        #expect(try store.listRuns(filter: "note ~ 'LR too'").map(\.run.name) == ["second"])
+        let cleared = try store.editRun(id: run.id, RunEdit(note: ""), uid: nil)
+        #expect(cleared.note == nil)
+        #expect(try store.listRuns(filter: "note ~ lr").isEmpty)
+        #expect(try store.events(runID: run.id).last?.message == "note removed")
+        #expect(throws: StoreError.self) { try store.editRun(id: 999, RunEdit(name: "x"), uid: nil) }
+    }
+}
+
 @Suite struct QueryTests {
     let store: Store
     let directory: URL

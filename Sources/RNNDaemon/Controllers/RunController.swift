@@ -3,7 +3,7 @@ import Hummingbird
 import RNNAPI
 import RNNStore
 
-/// Runs as records: submit, list, one run in full, delete, and the comparison of several.
+/// Runs as records: submit, list, one run in full, edit, delete, and the comparison of several.
 struct RunController {
     let control: RunControl
     var store: Store { control.store }
@@ -12,6 +12,7 @@ struct RunController {
         router.post("/v1/runs", use: submit)
         router.get("/v1/runs", use: list)
         router.get("/v1/runs/:id", use: get)
+        router.patch("/v1/runs/:id", use: edit)
         router.delete("/v1/runs/:id", use: delete)
         router.get("/v1/compare", use: compare)
     }
@@ -34,6 +35,11 @@ struct RunController {
 
     @Sendable func get(_ request: Request, context: DaemonContext) async throws -> Response {
         JSONResponse.make(try control.detail(try context.runID()))
+    }
+
+    @Sendable func edit(_ request: Request, context: DaemonContext) async throws -> Response {
+        let body = try await request.decode(EditRequest.self, limit: context.maxUploadSize)
+        return JSONResponse.make(try control.edit(try context.runID(), body, uid: await context.peerUID()))
     }
 
     @Sendable func delete(_ request: Request, context: DaemonContext) async throws -> Response {
