@@ -64,9 +64,10 @@ let package = Package(
         ),
         // The wire contract: Codable request and response types, the run-state machine, SHA-256 (a
         // dataset's identity); openapi.yaml beside them is compiled in and served by rnnd.
-        // The BuildInfo plugin writes the git commit into it (rnnd --version, rnnctl --version).
         .target(name: "RNNAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-                 resources: [.embedInCode("openapi.yaml")], plugins: ["BuildInfo"]),
+                 resources: [.embedInCode("openapi.yaml")]),
+        // `--version`: the BuildInfo plugin writes the git commit into this module before each build.
+        .target(name: "RNNBuildInfo", dependencies: ["RNNAPI"], plugins: ["BuildInfo"]),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
@@ -84,11 +85,11 @@ let package = Package(
         ]),
         .executableTarget(
             name: "rnnctl",
-            dependencies: ["RNNClient", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNClient", "RNNAPI", "RNNBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "rnnd",
-            dependencies: ["RNNDaemon", "RNNCore", "RNNAPI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["RNNDaemon", "RNNCore", "RNNBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         // One rank of a multi-host run, started by rnnd through mpirun.

@@ -433,10 +433,7 @@ public struct HealthInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// What `--version` prints: the release, and the git commit it was built from (`+dirty`: with uncommitted
-/// changes; `unknown`: not built from a git checkout).
-public enum BuildInfo {
-    public static let version = "0.1.0"
-    public static let commit = buildCommit
-    public static func describe(_ program: String) -> String { "\(program) \(version) (commit \(commit))" }
+/// The release of rnnd and its API (`/healthz`, `--version`).
+public enum APIVersion {
+    public static let current = "0.1.0"
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import RNNAPI
+import RNNBuildInfo
 
 @main
 struct RNNCtl: AsyncParsableCommand {

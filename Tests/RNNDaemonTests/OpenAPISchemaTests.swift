@@ -106,7 +106,8 @@ import Yams
     static let fullRun = RunInfo(id: 3, name: "lstm", state: .running, priority: 1, submittedAt: 1.5, startedAt: 2.5, finishedAt: 3.5,
                                  submittedBy: 1000, workers: 2, seed: 7, dataset: sha, restarts: 1, failure: "why", parentRunId: 1,
                                  parentCheckpointStep: 50, tags: ["a"], step: 10, maxSteps: 100, epoch: 1, trainLoss: .nan,
-                                 valLoss: 1.5, bestValLoss: .infinity, tokensPerSecond: 1000, etaSeconds: 9)
+                                 valLoss: 1.5, bestValLoss: .infinity, tokensPerSecond: 1000, etaSeconds: 9,
+                                 note: "lr too high")
     static let minimalRun = RunInfo(id: 3, name: "lstm", state: .queued, priority: 0, submittedAt: 1.5, startedAt: nil, finishedAt: nil,
                                     submittedBy: nil, workers: 1, seed: 1, dataset: sha, restarts: 0, failure: nil, parentRunId: nil,
                                     parentCheckpointStep: nil, tags: [], step: 0, maxSteps: 0)
@@ -155,6 +156,7 @@ import Yams
                        against: "SubmitRequest", complete: true)
         try Self.check(SubmitRequest(dataset: Self.sha, config: [:]), against: "SubmitRequest", complete: false)
         try Self.check(ForkRequest(checkpoint: "best", set: ["lr": .double(0.01)], name: "f", priority: 1), against: "ForkRequest", complete: true)
+        try Self.check(EditRequest(name: "n", note: "why", addTags: ["best"], removeTags: ["old"]), against: "EditRequest", complete: true)
         try Self.check(SampleRequest(prime: "a", length: 10, temperature: 0.8, topK: 5, seed: 1, checkpoint: "latest"), against: "SampleRequest", complete: true)
         try Self.check(ForecastRequest(steps: 3, dataset: Self.sha, checkpoint: "10"), against: "ForecastRequest", complete: true)
         try Self.check(EvaluateRequest(dataset: Self.sha, checkpoint: "best"), against: "EvaluateRequest", complete: true)

@@ -18,7 +18,7 @@ struct SystemController {
 
     @Sendable func health(_ request: Request, context: DaemonContext) async throws -> Response {
         let counts = try store.runCounts()
-        return JSONResponse.make(HealthInfo(status: "ok", version: BuildInfo.version, queued: counts[.queued] ?? 0, running: counts[.running] ?? 0))
+        return JSONResponse.make(HealthInfo(status: "ok", version: APIVersion.current, queued: counts[.queued] ?? 0, running: counts[.running] ?? 0))
     }
 
     @Sendable func document(_ request: Request, context: DaemonContext) async throws -> Response {
