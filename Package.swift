@@ -76,7 +76,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.embedInCode("WebView/assets")]),
         .target(name: "RNNClient", dependencies: [
             "RNNAPI",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -4,14 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # systemd-analyze checks the unit (deploy/rnnd.service); rsvg-convert renders rnnctl's PNG plots;
-# python3-venv holds schemathesis (from PyPI) for the API fuzzing; iproute2 (ip netns) makes the separate
-# network stacks of the multi-host tests.
-extra_packages=(systemd librsvg2-bin python3-venv iproute2)
+# python3-venv holds schemathesis and Playwright (from PyPI) for the API fuzzing and the browser tests;
+# iproute2 (ip netns) makes the separate network stacks of the multi-host tests; chromium is the browser.
+extra_packages=(systemd librsvg2-bin python3-venv iproute2 chromium)
 source deploy/require-packages.sh
 # swift test builds every target (rnnd and rnnctl included, which the end-to-end tests run) with
 # testability; a separate `swift build` first would only compile everything a second time.
 swift test -c release
-# The running daemon against its OpenAPI document (schemathesis), then the concurrent parts under
-# ThreadSanitizer (a build of its own in .build-tsan).
+# The running daemon against its OpenAPI document (schemathesis), the web view in a real browser, then the
+# concurrent parts under ThreadSanitizer (a build of its own in .build-tsan).
 deploy/fuzz-api.sh 50
+deploy/ui-tests.sh
 deploy/tsan-tests.sh

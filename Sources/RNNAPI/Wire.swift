@@ -437,3 +437,14 @@ public struct HealthInfo: Codable, Sendable, Equatable {
 public enum APIVersion {
     public static let current = "0.1.0"
 }
+
+/// POST /v1/ui/tokens (Unix socket only): a one-time link that logs a browser into the web view.
+public struct WebLogin: Codable, Sendable, Equatable {
+    /// `http://127.0.0.1:PORT/ui/login?t=TOKEN`: single use, valid until `expires_at`.
+    public var url: String
+    public var expiresAt: Double
+    public init(url: String, expiresAt: Double) {
+        self.url = url
+        self.expiresAt = expiresAt
+    }
+}

@@ -190,6 +190,8 @@ public struct RNNClient: Sendable {
 
     public func edit(_ id: Int64, _ request: EditRequest) async throws -> RunInfo { try await call(.PATCH, "/v1/runs/\(id)", body: request) }
 
+    public func webLogin() async throws -> WebLogin { try await call(.POST, "/v1/ui/tokens") }
+
     public func datasets() async throws -> [DatasetInfo] { (try await call(.GET, "/v1/datasets") as DatasetList).datasets }
     public func deleteDataset(sha256: String) async throws { _ = try await send(.DELETE, "/v1/datasets/\(sha256)") }
 

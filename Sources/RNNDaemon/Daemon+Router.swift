@@ -1,12 +1,16 @@
 import Hummingbird
 
 extension Daemon {
-    /// The control API's router: the same controllers and validation behind every listener; the loopback
-    /// TCP listener adds its token and Host check in front.
-    static func makeRouter(control: RunControl, settings: DaemonSettings, token: String?) -> Router<DaemonContext> {
+    /// The control API's router: the same controllers and validation behind every listener. The loopback
+    /// TCP listener (`loopback: true`) adds its guard (Host, bearer token or browser session, CSRF) in front,
+    /// and the web view's pages.
+    static func makeRouter(control: RunControl, settings: DaemonSettings, sessions: WebSessions, loopback: Bool, token: String?) -> Router<DaemonContext> {
         let router = Router(context: DaemonContext.self)
-        if let token { router.add(middleware: LoopbackTokenMiddleware(token: token)) }
+        if loopback { router.add(middleware: LoopbackAccessMiddleware(token: token, sessions: sessions)) }
         router.add(middleware: ErrorMiddleware())
+        let web = WebViewController(sessions: sessions, listen: settings.tcpListen)
+        web.addAPI(to: router)
+        if loopback { web.addPages(to: router) }
         SystemController(control: control).add(to: router)
         DatasetController(control: control, settings: settings).add(to: router)
         RunController(control: control).add(to: router)

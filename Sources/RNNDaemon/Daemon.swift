@@ -38,9 +38,10 @@ public enum Daemon {
         let hub = EventHub()
         let scheduler = Scheduler(store: store, metrics: metrics, hub: hub, settings: settings, notifier: notifier, logger: logger)
         let control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
+        let sessions = WebSessions()
 
         let unixApp = Application(
-            router: makeRouter(control: control, settings: settings, token: nil),
+            router: makeRouter(control: control, settings: settings, sessions: sessions, loopback: false, token: nil),
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: "rnnd"),
             onServerRunning: { _ in
                 do {
@@ -61,10 +62,10 @@ public enum Daemon {
         // servers, then the scheduler, which stops the runs at a step boundary; the watchdog pings to the end.
         var services: [any Service] = notifier.watchdogInterval.map { [WatchdogService(notifier: notifier, interval: $0)] } ?? []
         services += [scheduler, unixApp] as [any Service]
-        if let listen = settings.tcpListen, let token {
+        if let listen = settings.tcpListen {
             let (host, port) = try hostAndPort(listen)
             services.append(Application(
-                router: makeRouter(control: control, settings: settings, token: token),
+                router: makeRouter(control: control, settings: settings, sessions: sessions, loopback: true, token: token),
                 configuration: .init(address: .hostname(host, port: port), serverName: "rnnd"),
                 logger: logger))
         }

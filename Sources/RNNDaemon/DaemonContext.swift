@@ -9,6 +9,8 @@ import Glibc
 struct DaemonContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// The web view's browser session, set by the loopback listener's guard.
+    var session: WebSessions.Session?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -25,8 +27,10 @@ struct DaemonContext: RequestContext {
         var gid: UInt32 = 0
     }
 
-    /// The uid of the process on the other end of the Unix socket (SO_PEERCRED), nil over TCP.
+    /// Who asks: the uid of the process on the other end of the Unix socket (SO_PEERCRED); over TCP, the
+    /// uid that logged the browser session in (`rnnctl ui`), else nil (a script with the bearer token).
     func peerUID() async -> Int? {
+        if let session { return session.uid }
         guard let provider = channel as? SocketOptionProvider, channel.localAddress?.protocol == .unix else { return nil }
         let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
         return (try? await future.get()).map { Int($0.uid) }

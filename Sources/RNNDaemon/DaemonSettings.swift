@@ -22,7 +22,8 @@ public struct DaemonSettings: Equatable, Sendable {
     public var maxRestarts: Int
     /// The memory a run's model may need (parameters, optimizer state, activations of every worker).
     public var memoryBudgetMB: Int
-    /// Optional loopback TCP listener, "127.0.0.1:PORT" or "[::1]:PORT"; needs `tokenFile`.
+    /// Optional loopback TCP listener, "127.0.0.1:PORT" or "[::1]:PORT": the web view, and the API for
+    /// scripts with the bearer token of `tokenFile` (when set).
     public var tcpListen: String?
     public var tokenFile: String?
     /// How multi-host runs (run key `hosts`) are launched.
@@ -146,11 +147,11 @@ public struct DaemonSettings: Equatable, Sendable {
                   let port = listen.split(separator: ":").last.flatMap({ Int($0) }), (1...65535).contains(port) else {
                 throw DaemonError(.invalidConfig, "\(source): api.tcp_listen must be a loopback address with a port, such as 127.0.0.1:8470, got \"\(listen)\"")
             }
-            guard let token = raw["api.token_file"] else {
-                throw DaemonError(.invalidConfig, "\(source): api.tcp_listen needs api.token_file (the bearer token clients must send)")
-            }
             (s.tcpListen, sources["api.tcp_listen"]) = (listen, source)
-            (s.tokenFile, sources["api.token_file"]) = try path("api.token_file", token)
+            // Without a token file the listener serves the web view only (browser sessions from rnnctl ui).
+            if let token = raw["api.token_file"] { (s.tokenFile, sources["api.token_file"]) = try path("api.token_file", token) }
+        } else if let (_, source) = raw["api.token_file"] {
+            throw DaemonError(.invalidConfig, "\(source): api.token_file is the bearer token of the loopback TCP listener, which is off: set api.tcp_listen too")
         }
         (s.mpi.mpirun, sources["mpi.mpirun"]) = string("mpi.mpirun", default: s.mpi.mpirun)
         if let worker = raw["mpi.worker"] { (s.mpi.worker, sources["mpi.worker"]) = try path("mpi.worker", worker) }

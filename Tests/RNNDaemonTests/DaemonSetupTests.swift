@@ -52,7 +52,9 @@ import Glibc
         #expect(message(["--state-dir": "relative/dir"])?.contains("absolute path") == true)
         #expect(message(["--socket": "/" + String(repeating: "s", count: 120)])?.contains("107") == true)
         #expect(message(["--tcp-listen": "0.0.0.0:80", "--token-file": "/t"])?.contains("loopback") == true)
-        #expect(message(["--tcp-listen": "127.0.0.1:8470"])?.contains("token_file") == true)
+        // A listener without a token file serves the web view only; a token file without a listener is a mistake.
+        #expect(message(["--tcp-listen": "127.0.0.1:8470"]) == nil)
+        #expect(message(["--token-file": "/t"])?.contains("set api.tcp_listen too") == true)
         #expect(message(["--wrkers": "2"]) == "unknown flag --wrkers")
         #expect(message(["--mpi-network": "10.0.0.0"]) == "--mpi-network: mpi.network must be an IPv4 network such as 10.0.0.0/24, got \"10.0.0.0\"")
         #expect(message(["--mpi-mca": "btl"]) == "--mpi-mca: mpi.mca holds name=value items separated by spaces, got \"btl\"")
@@ -138,5 +140,27 @@ import Glibc
         #expect(try FormQuery("filter=1%2B1").get("filter") == "1+1", "an encoded plus stays a plus")
         #expect(try FormQuery(nil).get("filter") == nil)
         #expect(throws: APIFailure.self) { try FormQuery("filter=%zz") }
+    }
+}
+
+@Suite struct WebSessionTests {
+    @Test func loginTokensWorkOnceAndExpire() throws {
+        let sessions = WebSessions()
+        let start = Date()
+        let token = sessions.mintToken(uid: 1000, now: start)
+        let (id, session) = try #require(sessions.redeem(token, now: start.addingTimeInterval(5)))
+        #expect(session.uid == 1000 && session.csrf.count == 64 && id.count == 64 && session.csrf != id)
+        #expect(sessions.redeem(token, now: start.addingTimeInterval(6)) == nil, "a used token is refused")
+        let late = sessions.mintToken(uid: nil, now: start)
+        #expect(sessions.redeem(late, now: start.addingTimeInterval(WebSessions.tokenLifetime + 1)) == nil, "an expired token is refused")
+        #expect(sessions.redeem("not-a-token") == nil)
+        #expect(sessions.session(id, now: start.addingTimeInterval(60))?.csrf == session.csrf)
+        #expect(sessions.session(id, now: start.addingTimeInterval(WebSessions.sessionLifetime + 10)) == nil, "sessions end")
+        #expect(sessions.mintToken(uid: nil) != sessions.mintToken(uid: nil))
+    }
+
+    @Test func onlyTheLoginAndAssetsArePublic() {
+        #expect(WebViewController.isPublic("/ui/login") && WebViewController.isPublic("/ui/assets/app.js") && WebViewController.isPublic("/favicon.ico"))
+        #expect(!WebViewController.isPublic("/ui/") && !WebViewController.isPublic("/v1/runs") && !WebViewController.isPublic("/ui/runs/1"))
     }
 }

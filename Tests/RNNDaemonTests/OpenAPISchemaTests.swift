@@ -118,6 +118,7 @@ import Yams
         try Self.check(APIErrorBody(error: "bad", field: "lr"), against: "Error", complete: true)
         try Self.check(APIErrorBody(error: "bad"), against: "Error", complete: false)
         try Self.check(HealthInfo(status: "ok", version: "1", queued: 1, running: 0), against: "Health", complete: true)
+        try Self.check(WebLogin(url: "http://127.0.0.1:8470/ui/login?t=ab", expiresAt: 1.5), against: "WebLogin", complete: true)
         try Self.check(DatasetInfo(sha256: Self.sha, name: "a.txt", kind: .csv, size: 3, createdAt: 1, runs: 2), against: "Dataset", complete: true)
         try Self.check(Self.fullRun, against: "Run", complete: true)
         try Self.check(Self.minimalRun, against: "Run", complete: false)
