@@ -57,6 +57,7 @@ extension Network {
 
         for step in stride(from: t - 1, through: 0, by: -1) {
             let hPrev = hs + step * b * h, dOutT = dOut + step * b * h
+            ws.traceHiddenGradient(layer: l, step: step, dOut: dOutT, dNext: dh)
             for r in 0..<b {
                 let row = gates + (step * b + r) * g, hn = hnBuf + (step * b + r) * h
                 let dx = dGx + (step * b + r) * g, dhh = dGh + (step * b + r) * g

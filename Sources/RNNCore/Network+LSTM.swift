@@ -39,6 +39,7 @@ extension Network {
             // d h_t = dOut_t + dh (from step t+1);  dc_t = dc + dh⊙o⊙(1 − tanh²c_t)
             // d[i f g o] at the pre-activations: dc⊙g⊙i(1−i), dc⊙c_{t−1}⊙f(1−f), dc⊙i⊙(1−g²), dh⊙tanh c_t⊙o(1−o)
             // dc_{t−1} = dc⊙f;  dh_{t−1} = dG_t · W_hh
+            ws.traceHiddenGradient(layer: l, step: step, dOut: dOutT, dNext: dh)
             Scalar.lstmStepBackward(gates: gt, cellPrev: cPrev, tanhCell: tct, dOutput: dOutT, dHidden: dh, dCell: dc, dGates: dgt, rows: b, hidden: h)
             // No gradient flows into the initial state: it is a constant (zero or carried across the cut).
             if step > 0 {

@@ -35,6 +35,7 @@ extension Network {
         packRecurrentWeights(w, forward: false, workspace: ws)
         for step in stride(from: t - 1, through: 0, by: -1) {
             let hOut = hs + (step + 1) * b * h, dgt = dG + step * b * h, dOutT = dOut + step * b * h
+            ws.traceHiddenGradient(layer: l, step: step, dOut: dOutT, dNext: dh)
             for i in 0..<(b * h) { dgt[i] = (dOutT[i] + dh[i]) * (1 - hOut[i] * hOut[i]) }
             if step > 0 {
                 recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)

@@ -163,6 +163,52 @@ public struct Network: Sendable, Equatable {
         }
     }
 
+    /// How far back the gradient reaches: for the loss at the last step of `batch` alone, the norm of its
+    /// gradient w.r.t. the top layer's output h_t at each lag k = T−1−t (averaged over the batch rows),
+    /// relative to lag 0. An LSTM's profile stays near flat over long lags; a plain RNN's falls off
+    /// exponentially (the vanishing gradient, README "Why LSTMs"). Evaluation mode (no dropout); the
+    /// parameters' gradients are computed into a scratch buffer and thrown away.
+    @_specialize(exported: true, where Scalar == Float)
+    public func gradientFlow<Scalar: RNNScalar>(parameters: UnsafePointer<Scalar>, batch: Batch<Scalar>, workspace ws: Workspace<Scalar>) -> [Double] {
+        _ = forward(parameters: parameters, batch: batch, workspace: ws)
+        let b = batch.batchSize, t = batch.seqLen, h = spec.hiddenSize, top = spec.layers - 1
+        let scratch = Buffer<Scalar>(count: parameterCount)
+        let dTop = ws.dHidden[top].pointer
+        headBackward(parameters: parameters, gradients: scratch.pointer, batch: batch, workspace: ws, lossScale: 1, dTop: dTop)
+        // Only the last step's loss: the earlier steps' own losses would add their gradients at every lag.
+        dTop.update(repeating: 0, count: (t - 1) * b * h)
+        let trace = Buffer<Scalar>(count: t * b * h)
+        ws.hiddenGradientTrace = trace.pointer
+        ws.tracedLayer = top
+        defer { ws.hiddenGradientTrace = nil; ws.tracedLayer = -1 }
+        let view = RecurrentWeights(network: self, layer: top, parameters: parameters)
+        let grads = RecurrentGradients(network: self, layer: top, gradients: scratch.pointer)
+        let input: UnsafePointer<Scalar>
+        if top == 0 {
+            input = UnsafePointer(isTokenInput ? ws.embedded.pointer : ws.featureInput.pointer)
+        } else {
+            input = UnsafePointer(spec.dropout > 0 ? ws.dropped[top - 1].pointer : ws.hidden[top - 1].pointer + b * h)
+        }
+        switch spec.cell {
+        case .lstm: lstmBackward(layer: top, weights: view, gradients: grads, input: input, dInput: nil, workspace: ws)
+        case .gru: gruBackward(layer: top, weights: view, gradients: grads, input: input, dInput: nil, workspace: ws)
+        case .rnn: rnnBackward(layer: top, weights: view, gradients: grads, input: input, dInput: nil, workspace: ws)
+        }
+        var norms = [Double](repeating: 0, count: t)
+        for step in 0..<t {
+            var total = 0.0
+            for r in 0..<b {
+                let row = trace.pointer + (step * b + r) * h
+                var sum = 0.0
+                for j in 0..<h { sum += Double(row[j]) * Double(row[j]) }
+                total += sum.squareRoot()
+            }
+            norms[t - 1 - step] = total / Double(b)
+        }
+        let last = norms[0]
+        return norms.map { last > 0 ? $0 / last : 0 }
+    }
+
     var isTokenInput: Bool {
         if case .tokens = spec.input { return true }
         return false

@@ -169,16 +169,36 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         }
     }
 
-    /// Mean forget-gate activation of each LSTM layer over the last forward pass (a health metric: near 1
-    /// the layer remembers, near 0 it forgets). Empty for other cells.
-    public func meanForgetGate() -> [Double] {
+    /// The forget gates of each LSTM layer over the last forward pass (health metrics): their mean (near 1 the
+    /// layer remembers, near 0 it forgets) and the fraction saturated (below 0.1 or above 0.9, where the
+    /// gate's own gradient f(1 − f) is under 0.09). Empty for other cells.
+    public func forgetGateStatistics() -> [(mean: Double, saturated: Double)] {
         guard spec.cell == .lstm, batchSize > 0 else { return [] }
         let h = spec.hiddenSize, g = 4 * h, rows = batchSize * seqLen
         return (0..<spec.layers).map { l in
-            var sum = 0.0
+            var sum = 0.0, saturated = 0
             let p = gates[l].pointer
-            for r in 0..<rows { for j in 0..<h { sum += Double(p[r * g + h + j]) } }
-            return sum / Double(rows * h)
+            for r in 0..<rows {
+                for j in 0..<h {
+                    let f = p[r * g + h + j]
+                    sum += Double(f)
+                    if f < 0.1 || f > 0.9 { saturated += 1 }
+                }
+            }
+            return (sum / Double(rows * h), Double(saturated) / Double(rows * h))
         }
+    }
+
+    /// While set (by `Network.gradientFlow`), the backward pass of layer `tracedLayer` writes the whole
+    /// gradient w.r.t. its output h_t of every step here, [T, B, H].
+    var hiddenGradientTrace: UnsafeMutablePointer<Scalar>?
+    var tracedLayer = -1
+
+    /// Called by each cell's backward step: records dOut_t + dh_next (the gradient at h_t) when tracing.
+    @inline(__always)
+    func traceHiddenGradient(layer: Int, step: Int, dOut: UnsafePointer<Scalar>, dNext: UnsafePointer<Scalar>) {
+        guard layer == tracedLayer, let trace = hiddenGradientTrace else { return }
+        let count = batchSize * spec.hiddenSize, row = trace + step * count
+        for i in 0..<count { row[i] = dOut[i] + dNext[i] }
     }
 }

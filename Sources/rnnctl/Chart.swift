@@ -12,6 +12,9 @@ struct Chart {
     let curves: [Curve]
     let metric: String
     let logScale: Bool
+    /// The x axis: its name, and how a position on it reads (steps; the gradient-flow chart plots log2 of the lag).
+    var xName = "step"
+    var xLabel: @Sendable (Double) -> String = { String(Int($0)) }
 
     /// ANSI blue, red, green, magenta, yellow, cyan and their bright forms.
     static let terminalColours = ["34", "31", "32", "35", "33", "36", "94", "91", "92", "95"]
@@ -35,7 +38,11 @@ struct Chart {
         return b
     }
 
-    func label(_ v: Double) -> String { Format.number(logScale ? pow(10, v) : v, digits: 3) }
+    func label(_ v: Double) -> String {
+        let value = logScale ? pow(10, v) : v
+        // Small values on a log axis (a vanishing gradient) keep their magnitude.
+        return value != 0 && abs(value) < 1e-3 ? String(format: "%.1e", value) : Format.number(value, digits: 3)
+    }
 
     /// Braille cells (2×4 dots each), one colour per run, with a value axis and a legend.
     func braille(width: Int, height: Int) -> String {
@@ -89,7 +96,7 @@ struct Chart {
             }.joined()
             lines.append(String(repeating: " ", count: axisWidth - axis.count) + axis + " ┤" + text)
         }
-        let left = "step \(Int(b.x0))", right = "\(Int(b.x1))"
+        let left = "\(xName) \(xLabel(b.x0))", right = xLabel(b.x1)
         lines.append(String(repeating: " ", count: axisWidth + 2) + left + String(repeating: " ", count: max(1, width - left.count - right.count)) + right)
         // The legend, one curve per line: its marker on its line, in its colour, then the run's id and name.
         for (i, c) in curves.enumerated() {
@@ -118,9 +125,9 @@ struct Chart {
             let v = b.y0 + (b.y1 - b.y0) * Double(i) / 4, x = b.x0 + (b.x1 - b.x0) * Double(i) / 4
             out += "<line x1=\"\(f(left))\" x2=\"\(f(left + w))\" y1=\"\(f(py(v)))\" y2=\"\(f(py(v)))\" stroke=\"#eee\"/>"
             out += "<text x=\"\(f(left - 6))\" y=\"\(f(py(v) + 4))\" text-anchor=\"end\">\(label(v))</text>"
-            out += "<text x=\"\(f(px(x)))\" y=\"\(f(top + h + 18))\" text-anchor=\"middle\">\(Int(x))</text>\n"
+            out += "<text x=\"\(f(px(x)))\" y=\"\(f(top + h + 18))\" text-anchor=\"middle\">\(xLabel(x))</text>\n"
         }
-        out += "<text x=\"\(f(left + w / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">step</text>\n"
+        out += "<text x=\"\(f(left + w / 2))\" y=\"\(f(height - 10))\" text-anchor=\"middle\">\(xName)</text>\n"
         for (i, curve) in curves.enumerated() {
             let colour = Self.style(Self.svgColours, i), dash = Self.style(Self.svgDashes, i)
             let dashAttribute = dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\""

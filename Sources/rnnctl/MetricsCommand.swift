@@ -7,7 +7,7 @@ struct Metrics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A metric's series: step and value per line.",
         discussion: """
-            Names: train_loss, val_loss, val_bpc, val_accuracy, grad_norm, lr, tokens_per_s, epoch, wall_time, forget_gate_lN.
+            Names: train_loss, val_loss, val_bpc, val_accuracy, grad_norm, lr, tokens_per_s, epoch, wall_time, forget_gate_lN, forget_sat_lN, grad_flow_lag_K.
 
             Example: rnnctl metrics 12 --name val_loss --format csv
             """)

@@ -1,3 +1,4 @@
+import Foundation
 import RNNCore
 import Testing
 
@@ -96,5 +97,40 @@ import Testing
         let biasIH = network.layout["lstm.bias_ih_l1"], biasHH = network.layout["lstm.bias_hh_l1"]
         #expect(Array(p.array[biasIH.range][(biasIH.offset + 8)..<(biasIH.offset + 16)]) == Array(repeating: 1.0, count: 8), "forget-gate bias_ih = 1")
         #expect(Array(p.array[biasHH.range][(biasHH.offset + 8)..<(biasHH.offset + 16)]) == Array(repeating: 0.0, count: 8), "forget-gate bias_hh = 0")
+    }
+}
+
+/// `Network.gradientFlow` against closed forms: with no input and zero biases every hidden state stays 0,
+/// so the Jacobian ∂h_t/∂h_{t−1} is known exactly for each cell.
+@Suite struct GradientFlowTests {
+    func flow(_ cell: CellKind, hiddenScale: Double) -> [Double] {
+        let h = 4, t = 12
+        let spec = NetworkSpec(input: .features(featureCount: 3), cell: cell, hiddenSize: h, layers: 1, outputSize: 2,
+                               loss: .meanSquaredError, targets: .lastStep)
+        let harness = Harness<Double>(spec, batch: 2, seq: t, seed: 3)
+        let p = harness.parameters.pointer, layout = harness.network.layout
+        for name in ["weight_ih_l0", "bias_ih_l0", "bias_hh_l0"] {
+            let view = layout["\(cell.rawValue).\(name)"]
+            (p + view.offset).update(repeating: 0, count: view.count)
+        }
+        // W_hh: hiddenScale on the diagonal of every gate's block.
+        let hh = layout["\(cell.rawValue).weight_hh_l0"]
+        (p + hh.offset).update(repeating: 0, count: hh.count)
+        for gate in 0..<cell.gateCount { for j in 0..<h { p[hh.offset + (gate * h + j) * h + j] = hiddenScale } }
+        let batch: Batch<Double> = randomBatch(spec, batch: 2, seq: t, seed: 9)
+        return harness.network.gradientFlow(parameters: p, batch: batch, workspace: harness.workspace)
+    }
+
+    @Test func theRecurrenceIsFollowedExactly() {
+        // Plain RNN: h_t = tanh(W_hh h_{t−1}) with tanh'(0) = 1, so the gradient shrinks by 0.5 per step.
+        let rnn = flow(.rnn, hiddenScale: 0.5)
+        for (k, v) in rnn.enumerated() { #expect(abs(v - pow(0.5, Double(k))) < 1e-12, "rnn lag \(k): \(v)") }
+        // GRU with W_hh = 0: h_t = (1 − z)·n + z·h_{t−1} with z = σ(0) = ½ and n = 0: again ½ per step.
+        let gru = flow(.gru, hiddenScale: 0)
+        for (k, v) in gru.enumerated() { #expect(abs(v - pow(0.5, Double(k))) < 1e-12, "gru lag \(k): \(v)") }
+        // LSTM with W_hh = 0: h_{t−1} reaches the loss only through W_hh, so nothing flows past lag 0.
+        let lstm = flow(.lstm, hiddenScale: 0)
+        #expect(lstm[0] == 1 && lstm.dropFirst().allSatisfy { $0 == 0 }, "\(lstm)")
+        #expect(rnn.count == 12)
     }
 }

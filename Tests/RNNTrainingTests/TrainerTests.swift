@@ -64,6 +64,11 @@ import Testing
         let m = validations[0]
         #expect(m["val_loss"] != nil && abs(m["val_bpc"]! - m["val_loss"]! / Foundation.log(2.0)) < 1e-12)
         #expect(m["forget_gate_l0"] != nil && m["forget_gate_l1"] != nil)
+        #expect((0...1).contains(m["forget_sat_l0"]!) && (0...1).contains(m["forget_sat_l1"]!))
+        // Gradient flow at lags 1, 2, 4, …: relative norms, positive and at most a few times lag 0's.
+        let flow = m.keys.filter { $0.hasPrefix("grad_flow_lag_") }.compactMap { Int($0.dropFirst("grad_flow_lag_".count)) }.sorted()
+        #expect(!flow.isEmpty && flow.first == 1 && zip(flow, flow.dropFirst()).allSatisfy { $1 == 2 * $0 }, "\(flow)")
+        #expect(flow.allSatisfy { m["grad_flow_lag_\($0)"]!.isFinite && m["grad_flow_lag_\($0)"]! >= 0 })
     }
 
     @Test func checkpointFilesAreRetainedAndVerified() throws {

@@ -165,6 +165,11 @@ def main():
             expect(page.locator("#run-state .badge")).to_have_text("cancelled", timeout=60000)
             check(daemon.run(long)["state"] == "cancelled", "cancel from the page cancels the run")
 
+            # The gradient flow of a finished LSTM run: one profile per chosen validation, on log-log axes.
+            page.goto(f"/ui/runs/{lstm}")
+            expect(page.locator("#gradient-flow .chart .legend-item")).to_have_count(4)
+            check(int(page.locator("#gradient-flow .chart").get_attribute("data-points")) >= 8, "the run page draws the gradient flow")
+
             # Compare overlays two runs.
             page.goto(f"/ui/compare?runs={lstm},{rnn}")
             expect(page.locator("#compare-chart .legend-item")).to_have_count(2)

@@ -10,9 +10,13 @@ extension Trainer {
         let network = network, parameters = parameters, ws = validationWorkspace, carries = data.carriesState
         let spec = network.spec
         let metrics: [String: Double] = replicas[0].queue.sync {
+            // How far back the gradient reaches, on the first validation batch from a fresh state.
+            ws.resetState()
+            let flow = network.gradientFlow(parameters: parameters.pointer, batch: batches[0], workspace: ws)
             ws.resetState()
             var loss = LossSum(), correct = 0.0, counted = 0.0
-            var forget = [Double](repeating: 0, count: spec.cell == .lstm ? spec.layers : 0), forgetRows = 0.0
+            let layers = spec.cell == .lstm ? spec.layers : 0
+            var forget = [Double](repeating: 0, count: layers), saturated = [Double](repeating: 0, count: layers), forgetRows = 0.0
             for batch in batches {
                 loss = loss + network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
                 if carries { ws.carryState() }
@@ -21,13 +25,23 @@ extension Trainer {
                     counted += Double(ws.outputRows)
                 }
                 let rows = Double(batch.batchSize * batch.seqLen)
-                for (l, mean) in ws.meanForgetGate().enumerated() { forget[l] += mean * rows }
+                for (l, statistics) in ws.forgetGateStatistics().enumerated() {
+                    forget[l] += statistics.mean * rows
+                    saturated[l] += statistics.saturated * rows
+                }
                 forgetRows += rows
             }
             var metrics = [MetricName.valLoss: loss.mean]
             if config.task == .lm { metrics[MetricName.valBPC] = loss.mean / log(2) }
             if config.task == .classification && counted > 0 { metrics[MetricName.valAccuracy] = correct / counted }
             for (l, sum) in forget.enumerated() { metrics[MetricName.forgetGate(layer: l)] = sum / forgetRows }
+            for (l, sum) in saturated.enumerated() { metrics[MetricName.forgetGateSaturation(layer: l)] = sum / forgetRows }
+            var lag = 1
+            while lag < flow.count {
+                let bucket = flow[lag..<min(2 * lag, flow.count)]
+                metrics[MetricName.gradientFlow(lag: lag)] = bucket.reduce(0, +) / Double(bucket.count)
+                lag *= 2
+            }
             return metrics
         }
         sink(.validation(step: state.step, metrics: metrics))

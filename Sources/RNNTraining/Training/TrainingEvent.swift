@@ -62,10 +62,18 @@ public enum MetricName {
     public static let valAccuracy = "val_accuracy"
     /// Mean forget-gate activation of LSTM layer l over the validation split.
     public static func forgetGate(layer: Int) -> String { "forget_gate_l\(layer)" }
+    /// The fraction of LSTM layer l's forget-gate activations below 0.1 or above 0.9 (validation split).
+    public static func forgetGateSaturation(layer: Int) -> String { "forget_sat_l\(layer)" }
+    /// Gradient flow at each validation: the norm of the last step's loss gradient w.r.t. the top layer's
+    /// h_t at lags lag…2·lag−1 (mean), relative to lag 0, for lag = 1, 2, 4, … below the sequence length.
+    public static func gradientFlow(lag: Int) -> String { "grad_flow_lag_\(lag)" }
+    public static let gradientFlowPrefix = "grad_flow_lag_"
 
-    /// Whether `name` is one of the names above (for any layer).
+    /// Whether `name` is one of the names above (for any layer or lag).
     public static func isDocumented(_ name: String) -> Bool {
-        if name.hasPrefix("forget_gate_l"), Int(name.dropFirst("forget_gate_l".count)) != nil { return true }
+        for prefix in ["forget_gate_l", "forget_sat_l", gradientFlowPrefix] where name.hasPrefix(prefix) {
+            if Int(name.dropFirst(prefix.count)) != nil { return true }
+        }
         return [trainLoss, gradNorm, lr, tokensPerSecond, epoch, wallTime, valLoss, valBPC, valAccuracy, stepSeconds,
                 communicationSeconds].contains(name)
     }

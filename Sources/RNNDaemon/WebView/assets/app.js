@@ -98,17 +98,18 @@ function showError(where, error) {
 // (drag across; double-click resets), a hover readout, and export of what is shown.
 
 export class LineChart {
-  constructor(container, title) {
+  constructor(container, title, { logX = false, logY = false, xName = 'step' } = {}) {
     this.title = title;
     this.series = [];
-    this.logX = false;
-    this.logY = false;
+    this.logX = logX;
+    this.logY = logY;
+    this.xName = xName;
     this.smoothing = 0;
     this.zoom = null;
     const smoothing = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: 0, 'aria-label': 'smoothing' });
     smoothing.addEventListener('input', () => { this.smoothing = Number(smoothing.value); this.draw(); });
     const toggle = (label, key) => {
-      const box = h('input', { type: 'checkbox' });
+      const box = h('input', { type: 'checkbox', checked: this[key] });
       box.addEventListener('change', () => { this[key] = box.checked; this.zoom = null; this.draw(); });
       return h('label', {}, box, ` ${label}`);
     };
@@ -292,7 +293,7 @@ export class LineChart {
     const at = (e) => e.clientX - c.getBoundingClientRect().left;
     c.addEventListener('mousemove', (e) => {
       const points = this.nearest(at(e));
-      this.readout.textContent = points.map((p) => `${p.label}: step ${Math.round(p.x)} → ${num(p.y)}`).join('   ');
+      this.readout.textContent = points.map((p) => `${p.label}: ${this.xName} ${Math.round(p.x)} → ${num(p.y)}`).join('   ');
       if (this.selection) { this.selection[1] = at(e); this.draw(); }
     });
     c.addEventListener('mousedown', (e) => { this.selection = [at(e), at(e)]; });
@@ -518,7 +519,9 @@ async function runPage(id) {
 
   // Curves: every recorded metric, downsampled by the API to about 1,000 points.
   const charts = new Map();
-  const names = detail.metrics.map((m) => m.name).filter((n) => n !== 'epoch');
+  const flowPrefix = 'grad_flow_lag_';
+  const names = detail.metrics.map((m) => m.name).filter((n) => n !== 'epoch' && !n.startsWith(flowPrefix));
+  const flowLags = detail.metrics.map((m) => m.name).filter((n) => n.startsWith(flowPrefix)).map((n) => Number(n.slice(flowPrefix.length))).sort((a, b) => a - b);
   const ensureChart = (name) => {
     if (!charts.has(name)) {
       const chart = new LineChart(chartsBox, name);
@@ -537,6 +540,27 @@ async function runPage(id) {
   }));
   if (!charts.size) ensureChart('train_loss');
   const label = `${run.id} ${run.name}`;
+
+  // Gradient flow: how far back the last step's loss gradient reaches (relative norm against lag, log-log),
+  // at the first, middle and last validations.
+  const flowBox = h('div', { class: 'charts', id: 'gradient-flow' });
+  if (flowLags.length) {
+    const flow = new LineChart(flowBox, 'gradient flow', { logX: true, logY: true, xName: 'lag' });
+    const byStep = new Map();
+    await Promise.all(flowLags.map(async (lag) => {
+      const series = await api(`/v1/runs/${id}/metrics/${flowPrefix}${lag}`);
+      for (const p of series.points) {
+        if (!byStep.has(p.step)) byStep.set(p.step, new Map());
+        byStep.get(p.step).set(lag, value(p.value));
+      }
+    }));
+    const steps = [...byStep.keys()].sort((a, b) => a - b);
+    const chosen = [...new Set([0, Math.floor(steps.length / 3), Math.floor((2 * steps.length) / 3), steps.length - 1].map((i) => steps[i]))];
+    flow.setSeries(chosen.map((step, i) => ({ label: `at step ${step}`, ...style(i), points: flowLags.map((lag) => [lag, byStep.get(step).get(lag) ?? NaN]) })));
+    flow.root.dataset.points = String(chosen.length * flowLags.length);
+  } else {
+    flowBox.append(h('p', { class: 'muted', text: 'No gradient-flow records yet: they are written at each validation.' }));
+  }
 
   const configTable = h('table', { id: 'config' }, h('tbody', {}, Object.keys(detail.config).sort().map((k) =>
     h('tr', {}, h('td', { text: k }), h('td', { text: JSON.stringify(detail.config[k]) })))));
@@ -583,6 +607,7 @@ async function runPage(id) {
       : null;
 
   main.replaceChildren(title, header, actions, actionError, h('h2', { text: 'Curves' }), chartsBox,
+    h('h2', { text: 'Gradient flow: ‖∂loss_T / ∂h_(T−lag)‖ relative to lag 0' }), flowBox,
     h('div', { class: 'grid2' },
       h('div', {}, h('h2', { text: 'Configuration' }), configTable),
       h('div', {}, h('h2', { text: 'Actions' }), h('div', { class: 'panel' }, fork), h('div', { class: 'panel' }, rerun),
@@ -598,7 +623,7 @@ async function runPage(id) {
       if (e.step == null) return;
       current.step = e.step;
       if (e.train_loss != null) { ensureChart('train_loss').append(label, e.step, value(e.train_loss)); current.train_loss = e.train_loss; }
-      for (const [name, v] of Object.entries(e.metrics ?? {})) if (name !== 'epoch') ensureChart(name).append(label, e.step, value(v));
+      for (const [name, v] of Object.entries(e.metrics ?? {})) if (name !== 'epoch' && !name.startsWith(flowPrefix)) ensureChart(name).append(label, e.step, value(v));
       if (e.metrics?.val_loss != null) current.val_loss = e.metrics.val_loss;
       const stepText = header.querySelector('#step');
       if (stepText) stepText.textContent = progressText(current);
