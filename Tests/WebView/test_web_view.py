@@ -169,6 +169,15 @@ def main():
             page.goto(f"/ui/runs/{lstm}")
             expect(page.locator("#gradient-flow .chart .legend-item")).to_have_count(4)
             check(int(page.locator("#gradient-flow .chart").get_attribute("data-points")) >= 8, "the run page draws the gradient flow")
+            # The x axis as training time: the hover readout reads seconds.
+            train = page.locator("#charts .chart[data-metric=train_loss]")
+            train.locator("select[data-x-axis]").select_option("time")
+            canvas = train.locator("canvas.plot")
+            canvas.scroll_into_view_if_needed()
+            box = canvas.bounding_box()
+            canvas.hover(position={"x": box["width"] * 0.6, "y": box["height"] / 2})
+            expect(train.locator(".readout")).to_contain_text(__import__("re").compile(r": \d+s → "))
+            check(True, "the x axis switches to training time")
 
             # Compare overlays two runs.
             page.goto(f"/ui/compare?runs={lstm},{rnn}")

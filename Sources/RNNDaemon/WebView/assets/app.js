@@ -92,18 +92,42 @@ function showError(where, error) {
   where.replaceChildren(h('div', { class: 'error', role: 'alert', text: error.message }));
 }
 
+/**
+ * Step → seconds of training, from a run's `wall_time` series (recorded every step, carried across resumes),
+ * by linear interpolation between its points: the chart's time axes.
+ */
+function timeMap(points) {
+  const pts = points.map((p) => [p.step, value(p.value)]).filter(([, v]) => Number.isFinite(v)).sort((a, b) => a[0] - b[0]);
+  if (pts.length < 2) return null;
+  return (step) => {
+    let lo = 0, hi = pts.length - 1;
+    if (step <= pts[0][0]) return pts[0][1];
+    if (step >= pts[hi][0]) return pts[hi][1];
+    while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (pts[mid][0] <= step) lo = mid; else hi = mid; }
+    const [x0, y0] = pts[lo], [x1, y1] = pts[hi];
+    return y0 + ((y1 - y0) * (step - x0)) / (x1 - x0);
+  };
+}
+
+async function loadTimeMap(runID) {
+  try { return timeMap((await api(`/v1/runs/${runID}/metrics/wall_time?max_points=2000`)).points); } catch { return null; }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The chart: curves on a canvas, with a min/max band for long histories, smoothing that keeps the raw curve
 // faint behind (a debiased moving average, so the first point does not drag the start), log axes, zoom
 // (drag across; double-click resets), a hover readout, and export of what is shown.
 
 export class LineChart {
-  constructor(container, title, { logX = false, logY = false, xName = 'step' } = {}) {
+  constructor(container, title, { logX = false, logY = false, xName = 'step', timeAxis = false } = {}) {
     this.title = title;
     this.series = [];
     this.logX = logX;
     this.logY = logY;
     this.xName = xName;
+    this.stepName = xName;
+    // x: 'step', 'time' (seconds of training) or 'clock' (the run's start plus its training time).
+    this.xMode = 'step';
     this.smoothing = 0;
     this.zoom = null;
     const smoothing = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: 0, 'aria-label': 'smoothing' });
@@ -113,13 +137,16 @@ export class LineChart {
       box.addEventListener('change', () => { this[key] = box.checked; this.zoom = null; this.draw(); });
       return h('label', {}, box, ` ${label}`);
     };
+    const xSelect = h('select', { 'aria-label': 'x axis', 'data-x-axis': '' },
+      h('option', { value: 'step', text: 'x: step' }), h('option', { value: 'time', text: 'x: training time' }), h('option', { value: 'clock', text: 'x: wall clock' }));
+    xSelect.addEventListener('change', () => { this.xMode = xSelect.value; this.xName = this.xMode === 'step' ? this.stepName : this.xMode === 'time' ? 'seconds' : 'time'; this.zoom = null; this.draw(); });
     this.canvas = h('canvas', { class: 'plot', role: 'img', 'aria-label': `${title} chart` });
     this.legend = h('div', { class: 'legend' });
     this.readout = h('div', { class: 'readout' });
     this.root = h('div', { class: 'chart', 'data-metric': title },
       h('h3', { text: title }),
       h('div', { class: 'controls' },
-        h('label', {}, 'smoothing ', smoothing), toggle('log x', 'logX'), toggle('log y', 'logY'),
+        h('label', {}, 'smoothing ', smoothing), timeAxis ? xSelect : '', toggle('log x', 'logX'), toggle('log y', 'logY'),
         h('button', { type: 'button', onclick: () => { this.zoom = null; this.draw(); }, text: 'reset zoom' }),
         h('button', { type: 'button', onclick: () => this.exportCSV(), text: 'CSV' }),
         h('button', { type: 'button', onclick: () => this.exportJSON(), text: 'JSON' }),
@@ -131,7 +158,7 @@ export class LineChart {
     new ResizeObserver(() => this.draw()).observe(this.canvas);
   }
 
-  /** series: [{label, colour, dash, points: [[step, value], …]}] */
+  /** series: [{label, colour, dash, points: [[step, value], …], time?: step → seconds, start?: Unix seconds}] */
   setSeries(series) {
     this.series = series;
     this.legend.replaceChildren(...series.map((s) => {
@@ -160,7 +187,14 @@ export class LineChart {
     this.pending = requestAnimationFrame(() => { this.pending = null; this.draw(); });
   }
 
-  tx(x) { return this.logX ? (x > 0 ? Math.log10(x) : null) : x; }
+  /** A step on the chosen x axis (null when that series has no time record). */
+  xOf(s, step) {
+    if (this.xMode === 'step') return step;
+    if (!s.time) return null;
+    return this.xMode === 'time' ? s.time(step) : (s.start ?? 0) + s.time(step);
+  }
+
+  tx(x) { return x === null ? null : this.logX ? (x > 0 ? Math.log10(x) : null) : x; }
   ty(y) { y = value(y); if (!Number.isFinite(y)) return null; return this.logY ? (y > 0 ? Math.log10(y) : null) : y; }
 
   /** The series as drawn: transformed, zoomed, smoothed, and for long ones a band of bucket minima and maxima. */
@@ -168,7 +202,8 @@ export class LineChart {
     const [z0, z1] = this.zoom ?? [-Infinity, Infinity];
     return this.series.map((s) => {
       const pts = [];
-      for (const [x, y] of s.points) {
+      for (const [step, y] of s.points) {
+        const x = this.xOf(s, step);
         const X = this.tx(x), Y = this.ty(y);
         if (X === null || Y === null || x < z0 || x > z1) continue;
         pts.push([X, Y]);
@@ -230,18 +265,22 @@ export class LineChart {
     const px = (x) => left + ((x - x0) / (x1 - x0)) * w;
     const py = (y) => top + hgt - ((y - y0) / (y1 - y0)) * hgt;
     this.frame = { x0, x1, y0, y1, left, top, w, hgt, px, py };
-    const label = (v, log) => num(log ? 10 ** v : v, 3);
+    const yLabel = (v) => num(this.logY ? 10 ** v : v, 3);
+    const xLabel = (v) => {
+      const raw = this.logX ? 10 ** v : v;
+      return this.xMode === 'clock' ? time(raw).slice(11) : this.xMode === 'time' ? duration(raw) : num(raw, 3);
+    };
     ctx.strokeStyle = '#e6e9ef'; ctx.lineWidth = 1; ctx.setLineDash([]);
     ctx.textAlign = 'right';
     for (let i = 0; i <= 4; i++) {
       const v = y0 + ((y1 - y0) * i) / 4, y = py(v);
       ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + w, y); ctx.stroke();
-      ctx.fillText(label(v, this.logY), left - 6, y + 4);
+      ctx.fillText(yLabel(v), left - 6, y + 4);
     }
     ctx.textAlign = 'center';
     for (let i = 0; i <= 4; i++) {
       const v = x0 + ((x1 - x0) * i) / 4;
-      ctx.fillText(label(v, this.logX), px(v), top + hgt + 16);
+      ctx.fillText(xLabel(v), px(v), top + hgt + 16);
     }
     ctx.strokeStyle = '#b8bfcc'; ctx.strokeRect(left, top, w, hgt);
     ctx.save();
@@ -293,7 +332,8 @@ export class LineChart {
     const at = (e) => e.clientX - c.getBoundingClientRect().left;
     c.addEventListener('mousemove', (e) => {
       const points = this.nearest(at(e));
-      this.readout.textContent = points.map((p) => `${p.label}: ${this.xName} ${Math.round(p.x)} → ${num(p.y)}`).join('   ');
+      const place = (x) => (this.xMode === 'clock' ? time(x) : this.xMode === 'time' ? duration(x) : `${this.xName} ${Math.round(x)}`);
+      this.readout.textContent = points.map((p) => `${p.label}: ${place(p.x)} → ${num(p.y)}`).join('   ');
       if (this.selection) { this.selection[1] = at(e); this.draw(); }
     });
     c.addEventListener('mousedown', (e) => { this.selection = [at(e), at(e)]; });
@@ -311,7 +351,7 @@ export class LineChart {
 
   shown() {
     const [z0, z1] = this.zoom ?? [-Infinity, Infinity];
-    return this.series.map((s) => ({ label: s.label, points: s.points.filter(([x]) => x >= z0 && x <= z1) }));
+    return this.series.map((s) => ({ label: s.label, points: s.points.filter(([step]) => { const x = this.xOf(s, step); return x !== null && x >= z0 && x <= z1; }) }));
   }
 
   exportCSV() {
@@ -522,10 +562,11 @@ async function runPage(id) {
   const flowPrefix = 'grad_flow_lag_';
   const names = detail.metrics.map((m) => m.name).filter((n) => n !== 'epoch' && !n.startsWith(flowPrefix));
   const flowLags = detail.metrics.map((m) => m.name).filter((n) => n.startsWith(flowPrefix)).map((n) => Number(n.slice(flowPrefix.length))).sort((a, b) => a - b);
+  const runTime = await loadTimeMap(id);
   const ensureChart = (name) => {
     if (!charts.has(name)) {
-      const chart = new LineChart(chartsBox, name);
-      chart.setSeries([{ label: `${run.id} ${run.name}`, ...style(0), points: [] }]);
+      const chart = new LineChart(chartsBox, name, { timeAxis: runTime !== null });
+      chart.setSeries([{ label: `${run.id} ${run.name}`, ...style(0), points: [], time: runTime, start: run.started_at }]);
       charts.set(name, chart);
     }
     return charts.get(name);
@@ -658,14 +699,15 @@ async function comparePage() {
   let metric = metricNames.includes('val_loss') ? 'val_loss' : metricNames[0] ?? 'train_loss';
   const select = h('select', { 'aria-label': 'metric' }, metricNames.map((n) => h('option', { value: n, text: n, selected: n === metric })));
   const chartBox = h('div', { id: 'compare-chart' });
-  const chart = new LineChart(chartBox, metric);
+  const times = await Promise.all(runs.map((r) => loadTimeMap(r.id)));
+  const chart = new LineChart(chartBox, metric, { timeAxis: times.every((t) => t !== null) });
   const parallelBox = h('div', { class: 'panel parallel', id: 'parallel' });
   async function showMetric() {
     chart.title = metric;
     chart.root.dataset.metric = metric;
     chart.root.querySelector('h3').textContent = metric;
     const series = await Promise.all(runs.map((r) => api(`/v1/runs/${r.id}/metrics/${encodeURIComponent(metric)}?max_points=1000`).catch(() => ({ points: [] }))));
-    chart.setSeries(series.map((s, i) => ({ label: labels[i], ...style(i), points: s.points.map((p) => [p.step, value(p.value)]) })));
+    chart.setSeries(series.map((s, i) => ({ label: labels[i], ...style(i), points: s.points.map((p) => [p.step, value(p.value)]), time: times[i], start: runs[i].started_at })));
     chart.root.dataset.points = String(series.reduce((n, s) => n + s.points.length, 0));
     drawParallel(parallelBox, comparison, details, metric, labels);
   }
