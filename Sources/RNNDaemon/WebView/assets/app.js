@@ -696,7 +696,8 @@ async function comparePage() {
   const runs = comparison.runs;
   const labels = runs.map((r) => `${r.id} ${r.name}`);
   const metricNames = [...new Set(comparison.metrics.flat().map((m) => m.name))].filter((n) => n !== 'epoch').sort();
-  let metric = metricNames.includes('val_loss') ? 'val_loss' : metricNames[0] ?? 'train_loss';
+  const asked = new URLSearchParams(location.search).get('metric');
+  let metric = metricNames.includes(asked) ? asked : metricNames.includes('val_loss') ? 'val_loss' : metricNames[0] ?? 'train_loss';
   const select = h('select', { 'aria-label': 'metric' }, metricNames.map((n) => h('option', { value: n, text: n, selected: n === metric })));
   const chartBox = h('div', { id: 'compare-chart' });
   const times = await Promise.all(runs.map((r) => loadTimeMap(r.id)));
