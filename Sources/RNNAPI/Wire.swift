@@ -150,6 +150,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var tags: [String]
     /// The user's note (`rnnctl note`), absent when none.
     public var note: String?
+    /// The summaries of the metrics a listing asked for (`GET /v1/runs?metrics=`), absent otherwise.
+    public var metrics: [MetricSummaryInfo]?
     /// The last step recorded (0 before the first).
     public var step: Int
     /// max_steps of the configuration (0: limited by epochs or time instead).
@@ -166,8 +168,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
                 submittedBy: Int?, workers: Int, seed: Int64, dataset: String, restarts: Int, failure: String?, parentRunId: Int64?,
                 parentCheckpointStep: Int?, tags: [String], step: Int, maxSteps: Int, epoch: Int? = nil, trainLoss: Double? = nil,
                 valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil,
-                note: String? = nil) {
+                note: String? = nil, metrics: [MetricSummaryInfo]? = nil) {
         self.note = note
+        self.metrics = metrics
         self.id = id
         self.name = name
         self.state = state
@@ -210,7 +213,13 @@ public struct MetricSummaryInfo: Codable, Sendable, Equatable {
     public var bestStep: Int
     public var bestValue: Double
     public var count: Int
-    public init(name: String, latestStep: Int, latestValue: Double, bestStep: Int, bestValue: Double, count: Int) {
+    /// The series' smallest and largest value (absent in a summary written before rnnd kept them).
+    public var minValue: Double?
+    public var maxValue: Double?
+    public init(name: String, latestStep: Int, latestValue: Double, bestStep: Int, bestValue: Double, count: Int,
+                minValue: Double? = nil, maxValue: Double? = nil) {
+        self.minValue = minValue
+        self.maxValue = maxValue
         self.name = name
         self.latestStep = latestStep
         self.latestValue = latestValue

@@ -11,7 +11,7 @@ import RNNAPI
 ///     op      := = | != | < | <= | > | >= | ~        (~ : the text contains the value, case-insensitively)
 ///     field   := state | name | note | tag | id | priority | workers | seed | restarts | dataset
 ///              | submitted | started | finished    (Unix seconds, or an ISO 8601 date or date-time)
-///              | best.METRIC | latest.METRIC       (metric summaries, e.g. best.val_loss)
+///              | best.METRIC | latest.METRIC | min.METRIC | max.METRIC   (metric summaries, e.g. best.val_loss)
 ///              | any other identifier: a hyperparameter (hidden_size, cell, lr, …), compared as a number
 ///                when the value is a number, else as text
 ///     value   := number | 'single' or "double" quoted text ('' or "" inside for a quote) | bare word
@@ -67,11 +67,14 @@ public struct RunFilter: Sendable, Equatable {
         return (expression, arguments, descending)
     }
 
+    /// Which value of a metric summary a field names.
+    enum SummaryValue: String { case best, latest, min, max }
+
     enum Field: Equatable {
         case column(String, numeric: Bool)
         case time(String)
         case tag
-        case summary(best: Bool, metric: String)
+        case summary(SummaryValue, metric: String)
         case hyperparameter(String)
 
         /// The fields that are not hyperparameters.
@@ -89,8 +92,8 @@ public struct RunFilter: Sendable, Equatable {
             case "tag": self = .tag
             default:
                 let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-                if parts.count == 2, parts[0] == "best" || parts[0] == "latest", !parts[1].isEmpty {
-                    self = .summary(best: parts[0] == "best", metric: String(parts[1]))
+                if parts.count == 2, let which = SummaryValue(rawValue: String(parts[0])), !parts[1].isEmpty {
+                    self = .summary(which, metric: String(parts[1]))
                 } else if parts.count == 1 {
                     self = .hyperparameter(name)
                 } else {
@@ -105,8 +108,8 @@ public struct RunFilter: Sendable, Equatable {
             case .column(let c, _): return ("run.\(c)", [])
             case .time(let c): return ("run.\(c)", [])
             case .tag: return ("", [])
-            case .summary(let best, let metric):
-                return ("(SELECT \(best ? "best_value" : "latest_value") FROM metric_summary WHERE run_id = run.id AND name = ?)", [metric.databaseValue])
+            case .summary(let which, let metric):
+                return ("(SELECT \(which.rawValue)_value FROM metric_summary WHERE run_id = run.id AND name = ?)", [metric.databaseValue])
             case .hyperparameter(let key):
                 return ("(SELECT \(numeric ? "value_num" : "value_text") FROM hyperparameter WHERE run_id = run.id AND key = ?)", [key.databaseValue])
             }

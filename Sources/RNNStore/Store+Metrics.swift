@@ -65,7 +65,10 @@ extension Store {
         var latest = batch.max { $0.step < $1.step }!
         var best = batch.min { higher ? $0.value > $1.value : $0.value < $1.value }!
         var count = Set(batch.map(\.step)).count
+        var low = batch.map(\.value).min()!, high = batch.map(\.value).max()!
         if let existing {
+            if let previous = existing["min_value"] as Double? { low = min(low, previous) }
+            if let previous = existing["max_value"] as Double? { high = max(high, previous) }
             let previousBest: Double = existing["best_value"]
             if higher ? previousBest >= best.value : previousBest <= best.value {
                 best = MetricPoint(runID: runID, name: name, step: existing["best_step"], value: previousBest, wallTime: 0)
@@ -76,22 +79,24 @@ extension Store {
             }
         }
         try db.execute(sql: """
-            INSERT OR REPLACE INTO metric_summary (run_id, name, latest_step, latest_value, best_step, best_value, count)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [runID, name, latest.step, latest.value, best.step, best.value, count])
+            INSERT OR REPLACE INTO metric_summary (run_id, name, latest_step, latest_value, best_step, best_value, count, min_value, max_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [runID, name, latest.step, latest.value, best.step, best.value, count, low, high])
         return false
     }
 
     private func recomputeSummary(_ db: Database, runID: Int64, name: String, higher: Bool) throws {
         let nameID = try metricNameID(db, name)
         try db.execute(sql: """
-            INSERT OR REPLACE INTO metric_summary (run_id, name, latest_step, latest_value, best_step, best_value, count)
+            INSERT OR REPLACE INTO metric_summary (run_id, name, latest_step, latest_value, best_step, best_value, count, min_value, max_value)
             SELECT ?1, ?2,
                    (SELECT step FROM metric WHERE run_id = ?1 AND name_id = ?3 ORDER BY step DESC LIMIT 1),
                    (SELECT value FROM metric WHERE run_id = ?1 AND name_id = ?3 ORDER BY step DESC LIMIT 1),
                    (SELECT step FROM metric WHERE run_id = ?1 AND name_id = ?3 ORDER BY value \(higher ? "DESC" : "ASC"), step LIMIT 1),
                    (SELECT value FROM metric WHERE run_id = ?1 AND name_id = ?3 ORDER BY value \(higher ? "DESC" : "ASC"), step LIMIT 1),
-                   (SELECT count(*) FROM metric WHERE run_id = ?1 AND name_id = ?3)
+                   (SELECT count(*) FROM metric WHERE run_id = ?1 AND name_id = ?3),
+                   (SELECT min(value) FROM metric WHERE run_id = ?1 AND name_id = ?3),
+                   (SELECT max(value) FROM metric WHERE run_id = ?1 AND name_id = ?3)
             """, arguments: [runID, name, nameID])
     }
 
@@ -139,14 +144,28 @@ extension Store {
     /// Summaries keep the lowest value as the best of every other metric.
     static func higherIsBetter(_ name: String) -> Bool { name.hasSuffix("accuracy") || name.hasSuffix("_per_s") }
 
-    /// Latest and best value of each metric of a run.
+    /// Latest, best, minimum and maximum value of each metric of a run.
     public func summaries(runID: Int64) throws -> [MetricSummaryInfo] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM metric_summary WHERE run_id = ? ORDER BY name", arguments: [runID]).map {
-                MetricSummaryInfo(name: $0["name"], latestStep: $0["latest_step"], latestValue: $0["latest_value"],
-                              bestStep: $0["best_step"], bestValue: $0["best_value"], count: $0["count"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM metric_summary WHERE run_id = ? ORDER BY name", arguments: [runID]).map(Store.summary)
         }
+    }
+
+    /// The summaries of `names` for each of `runIDs` (the runs table's metric columns), by run.
+    public func summaries(runIDs: [Int64], names: [String]) throws -> [Int64: [MetricSummaryInfo]] {
+        guard !runIDs.isEmpty, !names.isEmpty else { return [:] }
+        return try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM metric_summary WHERE run_id IN (\(Array(repeating: "?", count: runIDs.count).joined(separator: ",")))
+                AND name IN (\(Array(repeating: "?", count: names.count).joined(separator: ","))) ORDER BY name
+                """, arguments: StatementArguments(runIDs.map(\.databaseValue) + names.map(\.databaseValue)))
+            return Dictionary(grouping: rows, by: { $0["run_id"] as Int64 }).mapValues { $0.map(Store.summary) }
+        }
+    }
+
+    static func summary(_ row: Row) -> MetricSummaryInfo {
+        MetricSummaryInfo(name: row["name"], latestStep: row["latest_step"], latestValue: row["latest_value"], bestStep: row["best_step"],
+                          bestValue: row["best_value"], count: row["count"], minValue: row["min_value"], maxValue: row["max_value"])
     }
 
     /// A run's series for `name` over `steps` (all when nil). With `maxPoints`, a longer series is cut into

@@ -107,11 +107,12 @@ import Yams
                                  submittedBy: 1000, workers: 2, seed: 7, dataset: sha, restarts: 1, failure: "why", parentRunId: 1,
                                  parentCheckpointStep: 50, tags: ["a"], step: 10, maxSteps: 100, epoch: 1, trainLoss: .nan,
                                  valLoss: 1.5, bestValLoss: .infinity, tokensPerSecond: 1000, etaSeconds: 9,
-                                 note: "lr too high")
+                                 note: "lr too high", metrics: [MetricSummaryInfo(name: "val_loss", latestStep: 3, latestValue: 1.5, bestStep: 2,
+                                                                                     bestValue: 1.4, count: 3, minValue: 1.4, maxValue: 2)])
     static let minimalRun = RunInfo(id: 3, name: "lstm", state: .queued, priority: 0, submittedAt: 1.5, startedAt: nil, finishedAt: nil,
                                     submittedBy: nil, workers: 1, seed: 1, dataset: sha, restarts: 0, failure: nil, parentRunId: nil,
                                     parentCheckpointStep: nil, tags: [], step: 0, maxSteps: 0)
-    static let summary = MetricSummaryInfo(name: "train_loss", latestStep: 10, latestValue: 1.5, bestStep: 9, bestValue: -.infinity, count: 10)
+    static let summary = MetricSummaryInfo(name: "train_loss", latestStep: 10, latestValue: 1.5, bestStep: 9, bestValue: -.infinity, count: 10, minValue: 1.2, maxValue: 3)
 
     @Test func responsesValidateAgainstTheirSchemas() throws {
         #expect(Self.schemas.count > 20, "the document was read")

@@ -80,13 +80,42 @@ extension Store {
             try db.execute(sql: "INSERT INTO dataset (sha256, name, kind, size, path, created_at) VALUES (?, 'd.txt', 'text', 1, 'datasets/x', 0)",
                            arguments: [String(repeating: "b", count: 64)])
             try db.execute(sql: "INSERT INTO run (name, state, submitted_at, workers, seed, dataset_id, config) VALUES ('old', 'completed', 0, 1, 1, 1, '{}')")
+            try db.execute(sql: "INSERT INTO metric_name (id, name) VALUES (1, 'val_loss')")
+            try db.execute(sql: "INSERT INTO metric (run_id, name_id, step, value, wall_time) VALUES (1, 1, 1, 2.5, 0), (1, 1, 2, 1.25, 0), (1, 1, 3, 1.5, 0)")
+            try db.execute(sql: "INSERT INTO metric_summary (run_id, name, latest_step, latest_value, best_step, best_value, count) VALUES (1, 'val_loss', 3, 1.5, 2, 1.25, 3)")
         }
         try old.close()
         let store = try Store(path: path)
         let run = try #require(try store.run(id: 1))
         #expect(run.name == "old" && run.note == nil)
+        // Migration 0003 filled in the minimum and maximum of the summary that existed.
+        let summary = try #require(try store.summaries(runID: 1).first)
+        #expect(summary.minValue == 1.25 && summary.maxValue == 2.5 && summary.bestValue == 1.25)
         let edited = try store.editRun(id: 1, RunEdit(note: "kept after the upgrade"), uid: 7)
         #expect(edited.note == "kept after the upgrade")
+    }
+
+    @Test func summariesKeepMinimumAndMaximumThroughBatchesAndReplays() throws {
+        let (store, directory) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let a = try store.makeRun("a", [:]), b = try store.makeRun("b", [:])
+        func points(_ run: Int64, _ values: [(Int, Double)]) -> [MetricPoint] {
+            values.map { MetricPoint(runID: run, name: "grad_norm", step: $0.0, value: $0.1, wallTime: 0) }
+        }
+        try store.recordMetrics(points(a.id, [(1, 3), (2, 0.5)]))
+        try store.recordMetrics(points(a.id, [(3, 7), (4, 1)]))
+        try store.recordMetrics(points(b.id, [(1, 2), (2, 2.5)]))
+        var summary = try #require(try store.summaries(runIDs: [a.id, b.id], names: ["grad_norm"])[a.id]?.first)
+        #expect(summary.minValue == 0.5 && summary.maxValue == 7 && summary.latestValue == 1)
+        // A replay (after a resume) recomputes from the rows: step 3's 7 is gone.
+        try store.recordMetrics(points(a.id, [(3, 2)]))
+        summary = try #require(try store.summaries(runID: a.id).first)
+        #expect(summary.minValue == 0.5 && summary.maxValue == 3)
+        // min. and max. are fields of the filter and sort keys.
+        #expect(try store.listRuns(filter: "max.grad_norm > 2.8").map(\.run.name) == ["a"])
+        #expect(try store.listRuns(filter: "min.grad_norm >= 2").map(\.run.name) == ["b"])
+        #expect(try store.listRuns(sort: ["-min.grad_norm"]).map(\.run.name) == ["b", "a"])
+        #expect(try store.summaries(runIDs: [a.id], names: ["nothing"]).isEmpty)
     }
 
     @Test func editsChangeOnlyWhatTheyNameAndRecordWhoChangedWhat() throws {

@@ -145,6 +145,18 @@ def main():
             page.click("th[data-column=name]")
             expect(rows.first).to_contain_text("long-run")
             check(True, "sorting by a column, both ways")
+            # Metric columns: latest, min, max and best of a named metric, sortable.
+            page.fill("input[name=metrics]", "val_loss")
+            page.press("input[name=metrics]", "Enter")
+            header = page.locator("th[data-column='min.val_loss']")
+            expect(header).to_have_count(1)
+            header.click()
+            expect(header).to_have_class(__import__("re").compile("sorted-desc"))
+            cells = [c for c in page.locator("td[data-column='min.val_loss']").all_text_contents() if c != "-"]
+            check(len(cells) >= 2 and [float(c) for c in cells] == sorted([float(c) for c in cells], reverse=True),
+                  f"metric columns sort by a metric's minimum ({cells})")
+            page.fill("input[name=metrics]", "")
+            page.press("input[name=metrics]", "Enter")
 
             # A running run's curve grows as SSE events arrive.
             page.goto(f"/ui/runs/{long}")

@@ -27,9 +27,18 @@ struct RunController {
         let limit = try QueryValue.integer(q.get("limit"), "limit", default: 50, range: 1...10_000)
         let offset = try QueryValue.integer(q.get("offset"), "offset", default: 0, range: 0...Int.max)
         let sort = q.get("sort").map { $0.split(separator: ",").map(String.init) } ?? ["-submitted"]
+        // metrics=val_loss,grad_norm: each run also carries those metrics' summaries (the web view's columns).
+        let metricNames = q.get("metrics").map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+        if metricNames.count > 20 || metricNames.contains(where: \.isEmpty) {
+            throw APIFailure.badRequest("metrics: a comma-separated list of at most 20 metric names", field: "metrics")
+        }
         var datasets: [Int64: String] = [:]
-        let runs = try store.listRuns(filter: q.get("filter"), sort: sort, limit: limit, offset: offset)
+        var runs = try store.listRuns(filter: q.get("filter"), sort: sort, limit: limit, offset: offset)
             .map { try control.info($0.run, datasets: &datasets) }
+        if !metricNames.isEmpty {
+            let summaries = try store.summaries(runIDs: runs.map(\.id), names: metricNames)
+            for i in runs.indices { runs[i].metrics = summaries[runs[i].id] ?? [] }
+        }
         return JSONResponse.make(RunList(runs: runs))
     }
 

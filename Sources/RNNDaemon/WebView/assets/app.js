@@ -415,6 +415,13 @@ async function runsPage() {
   let chosen = JSON.parse(localStorage.getItem('rnnd.columns') ?? 'null') ?? defaultColumns;
   chosen = chosen.filter((c) => columns[c]);
   const selected = new Set();
+  // Metric columns: each named metric's latest, min, max and best value, sortable.
+  let metricColumns = JSON.parse(localStorage.getItem('rnnd.metrics') ?? '[]');
+  const summaryColumns = () => metricColumns.flatMap((m) => ['latest', 'min', 'max', 'best'].map((which) => ({
+    key: `${which}.${m}`, title: `${m} ${which}`, sort: `${which}.${m}`, num: true,
+    cell: (r) => { const s = (r.metrics ?? []).find((x) => x.name === m); return s ? num(which === 'latest' ? s.latest_value : which === 'best' ? s.best_value : which === 'min' ? s.min_value : s.max_value) : '-'; },
+  })));
+  const metricsInput = h('input', { type: 'text', name: 'metrics', value: metricColumns.join(', '), placeholder: 'metric columns, e.g. val_loss, grad_norm', 'aria-label': 'metric columns', size: 28 });
 
   const search = h('input', { type: 'search', name: 'filter', value: filter, placeholder: "filter, e.g. cell = lstm and best.val_loss < 1.6", 'aria-label': 'filter' });
   const errors = h('div', { id: 'filter-error' });
@@ -434,22 +441,30 @@ async function runsPage() {
     })));
   const prev = h('button', { type: 'button', text: '← newer', onclick: () => { offset = Math.max(0, offset - limit); load(); } });
   const next = h('button', { type: 'button', text: 'older →', onclick: () => { offset += limit; load(); } });
-  const form = h('form', { class: 'toolbar', role: 'search' }, search, h('button', { type: 'submit', text: 'Filter' }), picker, compare);
-  form.addEventListener('submit', (e) => { e.preventDefault(); filter = search.value.trim(); offset = 0; load(); });
+  const form = h('form', { class: 'toolbar', role: 'search' }, search, h('button', { type: 'submit', text: 'Filter' }), picker, metricsInput, compare);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    filter = search.value.trim();
+    metricColumns = metricsInput.value.split(',').map((m) => m.trim()).filter(Boolean);
+    localStorage.setItem('rnnd.metrics', JSON.stringify(metricColumns));
+    offset = 0;
+    load();
+  });
   main.replaceChildren(h('h1', { text: 'Runs' }), form, errors, table, h('div', { class: 'pager' }, prev, next, count));
 
   let lastRuns = [];
   function render(runs) {
     lastRuns = runs;
-    const head = h('tr', {}, h('th', {}, ''), chosen.map((c) => {
-      const col = columns[c];
+    const shown = [...chosen.map((c) => ({ key: c, ...columns[c] })), ...summaryColumns()];
+    const head = h('tr', {}, h('th', {}, ''), shown.map((col) => {
+      const c = col.key;
       const cls = [col.sort ? 'sortable' : '', col.num ? 'num' : '', sort === col.sort ? 'sorted-asc' : sort === `-${col.sort}` ? 'sorted-desc' : ''].join(' ');
       return h('th', { class: cls, 'data-column': c, text: col.title, onclick: col.sort ? () => { sort = sort === `-${col.sort}` ? col.sort : `-${col.sort}`; offset = 0; load(); } : undefined });
     }));
     const rows = runs.map((r) => {
       const box = h('input', { type: 'checkbox', 'aria-label': `select run ${r.id}`, checked: selected.has(r.id) });
       box.addEventListener('change', () => { box.checked ? selected.add(r.id) : selected.delete(r.id); compare.disabled = selected.size < 1; });
-      return h('tr', { 'data-run': r.id }, h('td', {}, box), chosen.map((c) => h('td', { class: columns[c].num ? 'num' : '', 'data-column': c }, columns[c].cell(r))));
+      return h('tr', { 'data-run': r.id }, h('td', {}, box), shown.map((col) => h('td', { class: col.num ? 'num' : '', 'data-column': col.key }, col.cell(r))));
     });
     table.replaceChildren(h('thead', {}, head), h('tbody', {}, rows));
     count.textContent = runs.length ? `runs ${offset + 1}–${offset + runs.length}` : 'no runs';
@@ -460,6 +475,7 @@ async function runsPage() {
   async function load(quiet = false) {
     const query = new URLSearchParams({ sort, limit: String(limit), offset: String(offset) });
     if (filter) query.set('filter', filter);
+    if (metricColumns.length) query.set('metrics', metricColumns.join(','));
     history.replaceState(null, '', `/ui/?${new URLSearchParams({ ...(filter ? { filter } : {}), sort, offset: String(offset) })}`);
     try {
       const list = await api(`/v1/runs?${query}`);
