@@ -51,6 +51,8 @@ let package = Package(
         // Open MPI defines as macros. Only rnnd-worker and rnn-bench link it: rnnd never does (MPI_Init
         // cannot be redone in a long-running process, and a fault inside a collective must not take it down).
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        // Hyperparameter sweeps' pure parts: search spaces, grid and seeded random trials, ASHA's promotion rule.
+        .target(name: "RNNSweep", dependencies: ["RNNAPI"]),
         // The hosts of a multi-host run over Open MPI: the reproducible gradient sum and the collective watchdog.
         .target(name: "RNNMPI", dependencies: ["CMPI", "RNNTraining"]),
         // RNNAPI for one definition of a configuration value (APIValue): the trainer validates what clients send.
@@ -71,7 +73,7 @@ let package = Package(
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
-            "RNNCore", "RNNTraining", "RNNStore", "RNNAPI",
+            "RNNCore", "RNNTraining", "RNNStore", "RNNAPI", "RNNSweep",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,6 +101,7 @@ let package = Package(
             dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", "RNNMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
+        .testTarget(name: "RNNSweepTests", dependencies: ["RNNSweep", "RNNAPI"]),
         .testTarget(name: "RNNAPITests", dependencies: ["RNNAPI"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNCore", "RNNTraining", "RNNAPI"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -152,6 +152,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var note: String?
     /// The summaries of the metrics a listing asked for (`GET /v1/runs?metrics=`), absent otherwise.
     public var metrics: [MetricSummaryInfo]?
+    /// The sweep whose trial this run trains, if any.
+    public var sweepId: Int64?
     /// The last step recorded (0 before the first).
     public var step: Int
     /// max_steps of the configuration (0: limited by epochs or time instead).
@@ -168,7 +170,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
                 submittedBy: Int?, workers: Int, seed: Int64, dataset: String, restarts: Int, failure: String?, parentRunId: Int64?,
                 parentCheckpointStep: Int?, tags: [String], step: Int, maxSteps: Int, epoch: Int? = nil, trainLoss: Double? = nil,
                 valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil,
-                note: String? = nil, metrics: [MetricSummaryInfo]? = nil) {
+                note: String? = nil, metrics: [MetricSummaryInfo]? = nil, sweepId: Int64? = nil) {
+        self.sweepId = sweepId
         self.note = note
         self.metrics = metrics
         self.id = id

@@ -192,6 +192,11 @@ public struct RNNClient: Sendable {
 
     public func webLogin() async throws -> WebLogin { try await call(.POST, "/v1/ui/tokens") }
 
+    public func submitSweep(_ request: SweepRequest) async throws -> SweepInfo { try await call(.POST, "/v1/sweeps", body: request) }
+    public func sweeps() async throws -> [SweepInfo] { (try await call(.GET, "/v1/sweeps") as SweepList).sweeps }
+    public func sweep(_ id: Int64) async throws -> SweepDetail { try await call(.GET, "/v1/sweeps/\(id)") }
+    public func cancelSweep(_ id: Int64) async throws -> SweepInfo { try await call(.POST, "/v1/sweeps/\(id)/cancel") }
+
     public func datasets() async throws -> [DatasetInfo] { (try await call(.GET, "/v1/datasets") as DatasetList).datasets }
     public func deleteDataset(sha256: String) async throws { _ = try await send(.DELETE, "/v1/datasets/\(sha256)") }
 

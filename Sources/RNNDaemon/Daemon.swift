@@ -39,9 +39,10 @@ public enum Daemon {
         let scheduler = Scheduler(store: store, metrics: metrics, hub: hub, settings: settings, notifier: notifier, logger: logger)
         let control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
         let sessions = WebSessions()
+        let sweeps = SweepControl(control: control, logger: logger)
 
         let unixApp = Application(
-            router: makeRouter(control: control, settings: settings, sessions: sessions, loopback: false, token: nil),
+            router: makeRouter(control: control, sweeps: sweeps, settings: settings, sessions: sessions, loopback: false, token: nil),
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: "rnnd"),
             onServerRunning: { _ in
                 do {
@@ -61,11 +62,11 @@ public enum Daemon {
         // Shut down in reverse order: first the herald (STOPPING=1, watchers' streams end), then the
         // servers, then the scheduler, which stops the runs at a step boundary; the watchdog pings to the end.
         var services: [any Service] = notifier.watchdogInterval.map { [WatchdogService(notifier: notifier, interval: $0)] } ?? []
-        services += [scheduler, unixApp] as [any Service]
+        services += [scheduler, SweepService(sweeps: sweeps), unixApp] as [any Service]
         if let listen = settings.tcpListen {
             let (host, port) = try hostAndPort(listen)
             services.append(Application(
-                router: makeRouter(control: control, settings: settings, sessions: sessions, loopback: true, token: token),
+                router: makeRouter(control: control, sweeps: sweeps, settings: settings, sessions: sessions, loopback: true, token: token),
                 configuration: .init(address: .hostname(host, port: port), serverName: "rnnd"),
                 logger: logger))
         }

@@ -77,7 +77,8 @@ final class RunControl: Sendable {
                        epoch: live?.epoch ?? summaries[MetricName.epoch].map { Int($0.latestValue) },
                        trainLoss: live?.trainLoss ?? summaries[MetricName.trainLoss]?.latestValue,
                        valLoss: summaries[MetricName.valLoss]?.latestValue, bestValLoss: summaries[MetricName.valLoss]?.bestValue,
-                       tokensPerSecond: live?.tokensPerSecond, etaSeconds: eta, note: record.note)
+                       tokensPerSecond: live?.tokensPerSecond, etaSeconds: eta, note: record.note,
+                       sweepId: record.sweepID)
     }
 
     /// The stored configuration; one that does not decode is an error naming the run, never an empty one.
@@ -114,8 +115,18 @@ final class RunControl: Sendable {
     static func event(_ e: EventRow) -> EventInfo { EventInfo(id: e.id, at: e.at, kind: e.kind, message: e.message, uid: e.uid, step: e.step) }
 
     /// Validates a submission completely — configuration, dataset, the data against the configuration, the
-    /// memory budget — and only then stores the run (queued).
-    func submit(_ request: SubmitRequest, uid: Int?) async throws -> RunInfo {
+    /// memory budget — and only then stores the run (queued); `trial` links it to a sweep's trial.
+    func submit(_ request: SubmitRequest, uid: Int?, trial: TrialLink? = nil) async throws -> RunInfo {
+        var (run, notices) = try await prepare(request, uid: uid)
+        run.trial = trial
+        let record = try store.createRun(run)
+        for notice in notices { try store.addEvent(runID: record.id, kind: .notice, message: notice, uid: uid) }
+        scheduler.schedule()
+        return try info(record)
+    }
+
+    /// Everything `submit` checks, and the run it would store with the notices it would record; stores nothing.
+    func prepare(_ request: SubmitRequest, uid: Int?) async throws -> (NewRun, [String]) {
         let dataset = try dataset(sha256: request.dataset)
         let origin = try request.derivedFrom.map { id -> RunRecord in
             guard let run = try store.run(id: id) else { throw APIFailure.badRequest("derived_from: no run \(id)", field: "derived_from") }
@@ -154,14 +165,12 @@ final class RunControl: Sendable {
             try MemoryEstimate(config: config, data: data).check(budgetMB: settings.memoryBudgetMB)
         }
         let name = request.name ?? "\(config.cell.rawValue)-\(config.layers)x\(config.hiddenSize)-\(dataset.name)"
-        let run = try store.createRun(NewRun(
+        let run = NewRun(
             name: name, workers: config.workers, seed: Int64(config.seed), datasetID: dataset.id,
             config: String(decoding: config.json, as: UTF8.self), hyperparameters: Self.hyperparameters(config),
-            tags: request.tags ?? [], priority: request.priority ?? 0, submittedBy: uid))
+            tags: request.tags ?? [], priority: request.priority ?? 0, submittedBy: uid)
         if let origin { notices.insert("derived from run \(origin.id) (\(origin.name)): its configuration and dataset, with changes", at: 0) }
-        for notice in notices { try store.addEvent(runID: run.id, kind: .notice, message: notice, uid: uid) }
-        scheduler.schedule()
-        return try info(run)
+        return (run, notices)
     }
 
     static func checkName(_ name: String?) throws {
@@ -204,7 +213,7 @@ final class RunControl: Sendable {
 
     /// A new run that starts from one of `parentID`'s checkpoints with changed training keys. The
     /// checkpoint file is copied to the new run, so the fork does not depend on the parent's retention.
-    func fork(_ parentID: Int64, _ request: ForkRequest, uid: Int?) throws -> RunInfo {
+    func fork(_ parentID: Int64, _ request: ForkRequest, uid: Int?, trial: TrialLink? = nil) throws -> RunInfo {
         let parent = try record(parentID)
         let chosen = try checkpoint(of: parentID, request.checkpoint)
         let overrides = request.set ?? [:]
@@ -220,7 +229,8 @@ final class RunControl: Sendable {
         let run = try store.createRun(NewRun(
             name: request.name ?? "\(parent.name)-fork", workers: config.workers, seed: Int64(config.seed), datasetID: parent.datasetID,
             config: String(decoding: config.json, as: UTF8.self), hyperparameters: Self.hyperparameters(config), tags: parent.tags,
-            priority: request.priority ?? parent.priority, submittedBy: uid, parentRunID: parentID, parentCheckpointStep: chosen.step))
+            priority: request.priority ?? parent.priority, submittedBy: uid, parentRunID: parentID, parentCheckpointStep: chosen.step,
+            trial: trial))
         do {
             let directory = store.stateDirectory.appendingPathComponent(RunJob.checkpointDirectory(run.id))
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

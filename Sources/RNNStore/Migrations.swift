@@ -8,6 +8,7 @@ enum Migrations {
         ("0001_initial", PackageResources._001_initial_sql),
         ("0002_run_note", PackageResources._002_run_note_sql),
         ("0003_metric_min_max", PackageResources._003_metric_min_max_sql),
+        ("0004_sweeps", PackageResources._004_sweeps_sql),
     ]
 
     /// Applies the missing migrations in order, each in its own transaction; refuses a database that has

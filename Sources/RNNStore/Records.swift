@@ -31,10 +31,13 @@ public struct NewRun: Sendable {
     public var tags: [String] = []
     public var parentRunID: Int64?
     public var parentCheckpointStep: Int?
+    /// The sweep trial this run trains, linked in the creating transaction.
+    public var trial: TrialLink?
 
     public init(name: String, workers: Int, seed: Int64, datasetID: Int64, config: String,
                 hyperparameters: [String: HyperValue], tags: [String] = [], priority: Int = 0, submittedBy: Int? = nil,
-                parentRunID: Int64? = nil, parentCheckpointStep: Int? = nil) {
+                parentRunID: Int64? = nil, parentCheckpointStep: Int? = nil, trial: TrialLink? = nil) {
+        self.trial = trial
         self.name = name
         self.workers = workers
         self.seed = seed
@@ -68,6 +71,8 @@ public struct RunRecord: Sendable, Equatable {
     public var config: String
     /// The user's note, nil when none.
     public var note: String?
+    /// The sweep whose trial this run trains.
+    public var sweepID: Int64?
     public var tags: [String]
 }
 

@@ -9,7 +9,7 @@ import RNNAPI
 ///     and     := not ("and" not)*
 ///     not     := "not" not | "(" filter ")" | field op value
 ///     op      := = | != | < | <= | > | >= | ~        (~ : the text contains the value, case-insensitively)
-///     field   := state | name | note | tag | id | priority | workers | seed | restarts | dataset
+///     field   := state | name | note | tag | sweep | id | priority | workers | seed | restarts | dataset
 ///              | submitted | started | finished    (Unix seconds, or an ISO 8601 date or date-time)
 ///              | best.METRIC | latest.METRIC | min.METRIC | max.METRIC   (metric summaries, e.g. best.val_loss)
 ///              | any other identifier: a hyperparameter (hidden_size, cell, lr, …), compared as a number
@@ -78,7 +78,7 @@ public struct RunFilter: Sendable, Equatable {
         case hyperparameter(String)
 
         /// The fields that are not hyperparameters.
-        static let builtIn: Set<String> = ["state", "name", "note", "tag", "id", "priority", "workers", "seed", "restarts", "dataset",
+        static let builtIn: Set<String> = ["state", "name", "note", "tag", "sweep", "id", "priority", "workers", "seed", "restarts", "dataset",
                                            "submitted", "started", "finished"]
 
         init?(_ name: String) {
@@ -87,6 +87,7 @@ public struct RunFilter: Sendable, Equatable {
             switch name {
             case "state", "name", "note": self = .column(name, numeric: false)
             case "id", "priority", "workers", "seed", "restarts": self = .column(name, numeric: true)
+            case "sweep": self = .column("sweep_id", numeric: true)
             case "dataset": self = .column("dataset_id", numeric: true)
             case "submitted", "started", "finished": self = .time("\(name)_at")
             case "tag": self = .tag

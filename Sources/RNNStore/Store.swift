@@ -126,6 +126,7 @@ public final class Store: Sendable {
                 for tag in Set(run.tags) {
                     try db.execute(sql: "INSERT INTO run_tag (run_id, tag) VALUES (?, ?)", arguments: [id, tag])
                 }
+                if let trial = run.trial { try linkTrial(db, trial, runID: id) }
                 try insertEvent(db, runID: id, kind: .submitted, message: "submitted", uid: run.submittedBy, step: nil)
                 return try runRecord(db, id: id)!
             }
@@ -147,10 +148,10 @@ public final class Store: Sendable {
     static let runColumns = """
         run.id, run.name, run.state, run.priority, run.submitted_at, run.started_at, run.finished_at, run.submitted_by,
         run.workers, run.seed, run.dataset_id, run.restarts, run.failure, run.parent_run_id, run.parent_checkpoint_step, run.config,
-        run.note
+        run.note, run.sweep_id
         """
     /// The number of columns in `runColumns`: a query's own columns follow them.
-    static let runColumnCount = 17
+    static let runColumnCount = 18
 
     static func runRecord(_ row: Row, tags: [String]) throws -> RunRecord {
         let id: Int64 = row[0]
@@ -160,7 +161,7 @@ public final class Store: Sendable {
         }
         return RunRecord(id: id, name: row[1], state: runState, priority: row[3], submittedAt: row[4],
                          startedAt: row[5], finishedAt: row[6], submittedBy: row[7], workers: row[8], seed: row[9], datasetID: row[10],
-                         restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], note: row[16], tags: tags)
+                         restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], note: row[16], sweepID: row[17], tags: tags)
     }
 
     /// What a state change did.

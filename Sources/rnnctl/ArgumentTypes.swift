@@ -35,3 +35,6 @@ enum CheckpointChoice: ExpressibleByArgument, Equatable, CustomStringConvertible
 enum SeriesFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
 }
+
+extension SweepMethod: ExpressibleByArgument {}
+extension SweepGoal: ExpressibleByArgument {}

@@ -108,7 +108,8 @@ import Yams
                                  parentCheckpointStep: 50, tags: ["a"], step: 10, maxSteps: 100, epoch: 1, trainLoss: .nan,
                                  valLoss: 1.5, bestValLoss: .infinity, tokensPerSecond: 1000, etaSeconds: 9,
                                  note: "lr too high", metrics: [MetricSummaryInfo(name: "val_loss", latestStep: 3, latestValue: 1.5, bestStep: 2,
-                                                                                     bestValue: 1.4, count: 3, minValue: 1.4, maxValue: 2)])
+                                                                                     bestValue: 1.4, count: 3, minValue: 1.4, maxValue: 2)],
+                                 sweepId: 4)
     static let minimalRun = RunInfo(id: 3, name: "lstm", state: .queued, priority: 0, submittedAt: 1.5, startedAt: nil, finishedAt: nil,
                                     submittedBy: nil, workers: 1, seed: 1, dataset: sha, restarts: 0, failure: nil, parentRunId: nil,
                                     parentCheckpointStep: nil, tags: [], step: 0, maxSteps: 0)
@@ -120,6 +121,14 @@ import Yams
         try Self.check(APIErrorBody(error: "bad"), against: "Error", complete: false)
         try Self.check(HealthInfo(status: "ok", version: "1", queued: 1, running: 0), against: "Health", complete: true)
         try Self.check(WebLogin(url: "http://127.0.0.1:8470/ui/login?t=ab", expiresAt: 1.5), against: "WebLogin", complete: true)
+        let sweep = SweepInfo(id: 2, name: "s", state: .running, method: .asha, metric: "val_loss", goal: .min, space: ["lr=[0.1, 0.01]"],
+                              dataset: Self.sha, seed: 1, maxConcurrent: 2, priority: 0, asha: ASHASettings(minSteps: 10, eta: 3, maxSteps: 90),
+                              trials: 4, counts: ["training": 2, "pending": 2], steps: 40, submittedAt: 1, finishedAt: 2, submittedBy: 0)
+        try Self.check(sweep, against: "Sweep", complete: true)
+        try Self.check(SweepList(sweeps: [sweep]), against: "SweepList", complete: true)
+        let trial = TrialInfo(number: 0, assignment: ["lr": .double(0.1)], runId: 3, rung: 1, state: .waiting, value: 1.5, steps: 30)
+        try Self.check(SweepDetail(sweep: sweep, trials: [trial], events: [SweepEventInfo(at: 1, kind: "promoted", message: "m")], best: trial),
+                       against: "SweepDetail", complete: true)
         try Self.check(DatasetInfo(sha256: Self.sha, name: "a.txt", kind: .csv, size: 3, createdAt: 1, runs: 2), against: "Dataset", complete: true)
         try Self.check(Self.fullRun, against: "Run", complete: true)
         try Self.check(Self.minimalRun, against: "Run", complete: false)
@@ -159,6 +168,9 @@ import Yams
         try Self.check(SubmitRequest(dataset: Self.sha, config: [:]), against: "SubmitRequest", complete: false)
         try Self.check(ForkRequest(checkpoint: "best", set: ["lr": .double(0.01)], name: "f", priority: 1), against: "ForkRequest", complete: true)
         try Self.check(EditRequest(name: "n", note: "why", addTags: ["best"], removeTags: ["old"]), against: "EditRequest", complete: true)
+        try Self.check(SweepRequest(name: "s", dataset: Self.sha, config: ["max_steps": .int(90)], space: ["lr=[0.1, 0.01]"], method: .asha,
+                                    metric: "val_loss", goal: .min, trials: 8, seed: 3, maxConcurrent: 2, priority: 1,
+                                    asha: ASHASettings(minSteps: 10, eta: 3, maxSteps: 90), datasetName: "d.txt"), against: "SweepRequest", complete: true)
         try Self.check(SampleRequest(prime: "a", length: 10, temperature: 0.8, topK: 5, seed: 1, checkpoint: "latest"), against: "SampleRequest", complete: true)
         try Self.check(ForecastRequest(steps: 3, dataset: Self.sha, checkpoint: "10"), against: "ForecastRequest", complete: true)
         try Self.check(EvaluateRequest(dataset: Self.sha, checkpoint: "best"), against: "EvaluateRequest", complete: true)

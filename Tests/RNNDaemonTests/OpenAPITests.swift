@@ -35,7 +35,9 @@ import Testing
         let hub = EventHub()
         let scheduler = Scheduler(store: store, metrics: MetricWriter(store: store), hub: hub, settings: settings,
                                   notifier: SystemdNotifier(environment: [:]), logger: Logger(label: "test"))
-        let router = Daemon.makeRouter(control: RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings), settings: settings, sessions: WebSessions(), loopback: false, token: nil)
+        let control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
+        let router = Daemon.makeRouter(control: control, sweeps: SweepControl(control: control, logger: scheduler.logger), settings: settings,
+                                       sessions: WebSessions(), loopback: false, token: nil)
         let served = Set(router.routes.map { route in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(route.method) " + (path.hasPrefix("/") ? path : "/" + path)

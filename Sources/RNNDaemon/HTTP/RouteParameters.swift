@@ -4,9 +4,12 @@ import RNNStore
 
 extension DaemonContext {
     /// The `:id` of the path, a positive run id.
-    func runID() throws -> Int64 {
+    func runID() throws -> Int64 { try pathID("run") }
+    func sweepID() throws -> Int64 { try pathID("sweep") }
+
+    private func pathID(_ what: String) throws -> Int64 {
         let text = try parameters.require("id")
-        guard let id = Int64(text), id > 0 else { throw APIFailure.badRequest("\"\(text)\" is not a run id", field: "id") }
+        guard let id = Int64(text), id > 0 else { throw APIFailure.badRequest("\"\(text)\" is not a \(what) id", field: "id") }
         return id
     }
 }
