@@ -31,7 +31,9 @@ public struct SystemdNotifier: Sendable {
     public func watchdog() { send("WATCHDOG=1") }
     public func stopping() { send("STOPPING=1") }
 
-    /// Sends one datagram; failures are ignored (a missing listener must not stop the daemon).
+    /// Sends one datagram; failures are ignored (a missing listener must not stop the daemon). Never waits:
+    /// a listener that does not read (its queue holds net.unix.max_dgram_qlen datagrams, 10 by default) would
+    /// otherwise block the caller — the scheduler reporting a status line — and with it every run's start.
     public func send(_ message: String) {
         guard let socketPath else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -39,7 +41,7 @@ public struct SystemdNotifier: Sendable {
         defer { close(fd) }
         guard let address = UnixSocketAddress(path: socketPath) else { return }
         _ = message.withCString { text in
-            address.withSockaddr { sockaddr, length in sendto(fd, text, strlen(text), 0, sockaddr, length) }
+            address.withSockaddr { sockaddr, length in sendto(fd, text, strlen(text), Int32(MSG_DONTWAIT), sockaddr, length) }
         }
     }
 }

@@ -33,6 +33,7 @@ struct Show: AsyncParsableCommand {
             print(line)
         }
         if let note = r.note { print("  note: " + note.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n        ")) }
+        if let sweep = r.sweepId { print("  a trial of sweep \(sweep) (rnnctl sweep status \(sweep))") }
         if let parent = r.parentRunId { print("  forked from run \(parent) at step \(r.parentCheckpointStep ?? 0)") }
         if let failure = r.failure { print("  failure: \(failure)") }
         print("\nconfiguration")

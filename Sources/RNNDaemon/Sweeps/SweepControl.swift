@@ -47,9 +47,16 @@ actor SweepControl {
             guard request.asha == nil else { throw APIFailure.badRequest("asha settings belong to the asha method", field: "asha") }
             do { assignments = try space.grid() } catch let error as SweepError { throw APIFailure.badRequest(error.description, field: "space") }
         case .random, .asha:
-            guard let trials = request.trials else { throw APIFailure.badRequest("\(request.method.rawValue) needs trials (how many configurations to draw)", field: "trials") }
-            guard (1...10_000).contains(trials) else { throw APIFailure.badRequest("trials must be 1…10000, got \(trials)", field: "trials") }
-            assignments = space.sample(count: trials, seed: UInt64(seed))
+            if let trials = request.trials {
+                guard (1...10_000).contains(trials) else { throw APIFailure.badRequest("trials must be 1…10000, got \(trials)", field: "trials") }
+                assignments = space.sample(count: trials, seed: UInt64(seed))
+            } else if request.method == .asha, space.keys.allSatisfy({ space.domains[$0]!.isList }) {
+                // ASHA over a grid: every combination once, in the grid's order.
+                assignments = try space.grid()
+            } else {
+                throw APIFailure.badRequest("\(request.method.rawValue) needs trials (how many configurations to draw)"
+                                            + (request.method == .asha ? "; without it, a space of lists only is taken whole, as a grid" : ""), field: "trials")
+            }
             if request.method == .asha {
                 guard let settings = request.asha else {
                     throw APIFailure.badRequest("asha needs {\"min_steps\", \"eta\", \"max_steps\"} (rnnctl: --min-steps, --eta, --max-steps)", field: "asha")
