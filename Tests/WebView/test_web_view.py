@@ -88,6 +88,9 @@ def main():
         rnn = daemon.rnnctl("submit", "--data", corpus, "--name", "plain-rnn", "--set", "cell=rnn", "--set", "max_steps=150", *common).stdout.strip()
         daemon.rnnctl("watch", lstm)
         daemon.rnnctl("watch", rnn, check=False)
+        sweep = daemon.rnnctl("sweep", "submit", "--data", corpus, "--space", "lr=[0.02, 0.002]", "--method", "grid", "--set", "max_steps=40",
+                              *common).stdout.strip()
+        daemon.rnnctl("sweep", "watch", sweep)
         long = daemon.rnnctl("submit", "--data", corpus, "--name", "long-run", "--set", "max_steps=1000000", *common).stdout.strip()
         for _ in range(600):
             if daemon.run(long)["state"] == "running":
@@ -112,7 +115,7 @@ def main():
             expect(page).to_have_url(f"http://127.0.0.1:{daemon.port}/ui/?sort=-submitted&offset=0")
             check(all(c["httpOnly"] and c["sameSite"] == "Strict" for c in context.cookies()), "the session cookie is HttpOnly and SameSite=Strict")
             rows = page.locator("#runs tbody tr")
-            expect(rows).to_have_count(3)
+            expect(rows).to_have_count(5)
             check(True, "login with a one-time token shows the runs table")
             # A name from the store is text, never HTML.
             expect(page.locator("#runs a", has_text="lstm-<b>bold</b>")).to_have_count(1)
@@ -139,11 +142,11 @@ def main():
             del problems[before:]
             page.fill("input[name=filter]", "")
             page.press("input[name=filter]", "Enter")
-            expect(rows).to_have_count(3)
+            expect(rows).to_have_count(5)
             page.click("th[data-column=name]")
             expect(rows.first).to_contain_text("plain-rnn")
             page.click("th[data-column=name]")
-            expect(rows.first).to_contain_text("long-run")
+            expect(rows.first).to_contain_text("-t0")
             check(True, "sorting by a column, both ways")
             # Metric columns: latest, min, max and best of a named metric, sortable.
             page.fill("input[name=metrics]", "val_loss")
@@ -200,6 +203,16 @@ def main():
             page.wait_for_timeout(300)
             page.screenshot(path=os.path.join(ARTIFACTS, "compare.png"), full_page=True)
 
+            # A sweep's page: its trials, the curves of every trial, parallel coordinates.
+            page.goto("/ui/sweeps")
+            expect(page.locator(f"#sweeps tr[data-sweep='{sweep}']")).to_have_count(1)
+            page.goto(f"/ui/sweeps/{sweep}")
+            expect(page.locator("#trials tbody tr")).to_have_count(2)
+            expect(page.locator("#sweep-chart .legend-item")).to_have_count(2)
+            expect(page.locator("#sweep-parallel canvas")).to_have_count(1)
+            check(True, "the sweep page shows its trials, their curves and the parallel coordinates")
+            page.screenshot(path=os.path.join(ARTIFACTS, "sweep.png"), full_page=True)
+
             # State-changing requests need the CSRF token and this origin, even with the session cookie.
             origin = f"http://127.0.0.1:{daemon.port}"
             csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
@@ -217,7 +230,7 @@ def main():
         daemon.stop()
     if README_PICTURES:
         os.makedirs(README_PICTURES, exist_ok=True)
-        for name in ["runs.png", "run.png", "compare.png"]:
+        for name in ["runs.png", "run.png", "compare.png", "sweep.png"]:
             shutil.copy(os.path.join(ARTIFACTS, name), os.path.join(README_PICTURES, name))
     if failures:
         print(f"{len(failures)} web view check(s) failed", file=sys.stderr)

@@ -22,6 +22,8 @@ struct WebViewController {
         router.get("/ui/", use: { request, context in page("runs", context: context) })
         router.get("/ui/runs/:id", use: { request, context in page("run", run: try context.runID(), context: context) })
         router.get("/ui/compare", use: { request, context in page("compare", context: context) })
+        router.get("/ui/sweeps", use: { request, context in page("sweeps", context: context) })
+        router.get("/ui/sweeps/:id", use: { request, context in page("sweep", run: try context.sweepID(), context: context) })
         router.get("/ui/assets/app.js", use: { _, _ in Self.asset(PackageResources.app_js, type: "text/javascript; charset=utf-8") })
         router.get("/ui/assets/app.css", use: { _, _ in Self.asset(PackageResources.app_css, type: "text/css; charset=utf-8") })
         router.get("/favicon.ico", use: { _, _ in Self.asset(PackageResources.favicon_ico, type: "image/x-icon") })
@@ -58,7 +60,7 @@ struct WebViewController {
         ])
     }
 
-    /// A page shell: the module reads the page kind, the run and the CSRF token from it.
+    /// A page shell: the module reads the page kind, the run (or sweep) id and the CSRF token from it.
     func page(_ kind: String, run: Int64? = nil, context: DaemonContext) -> Response {
         let csrf = context.session?.csrf ?? ""
         let html = """
@@ -74,7 +76,7 @@ struct WebViewController {
             <script type="module" src="/ui/assets/app.js"></script>
             </head>
             <body data-page="\(kind)"\(run.map { " data-run=\"\($0)\"" } ?? "")>
-            <header><a class="brand" href="/ui/">rnnd</a><nav><a href="/ui/">Runs</a></nav></header>
+            <header><a class="brand" href="/ui/">rnnd</a><nav><a href="/ui/">Runs</a> <a href="/ui/sweeps">Sweeps</a></nav></header>
             <main id="main"><noscript>The web view needs JavaScript.</noscript></main>
             </body>
             </html>
