@@ -1,6 +1,6 @@
 /// One configuration value on the wire: a JSON number, string, boolean or list of strings. The daemon
 /// validates it against the run configuration's keys.
-public enum APIValue: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum APIValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case int(Int)
     case double(Double)
     case string(String)

@@ -71,11 +71,17 @@ actor SweepControl {
 
         // Every trial as the run it will be (its last budget for ASHA): a space that can produce an invalid
         // configuration is refused here, naming the trial, the key and the value.
+        // The full check (the dataset against the configuration, the memory budget) runs once per distinct
+        // configuration apart from the keys that touch neither; the others are checked as a configuration.
+        var checked: Set<[String: APIValue]> = []
         for (number, assignment) in assignments.enumerated() {
             var config = request.config.merging(assignment) { $1 }
             if let asha { config["max_steps"] = .int(asha.maxSteps) }
             do {
-                _ = try await control.prepare(SubmitRequest(dataset: request.dataset, config: config, datasetName: request.datasetName), uid: uid)
+                _ = try RunConfig(config)
+                if checked.insert(config.filter { !Self.trainingOnlyKeys.contains($0.key) }).inserted {
+                    _ = try await control.prepare(SubmitRequest(dataset: request.dataset, config: config, datasetName: request.datasetName), uid: uid)
+                }
             } catch {
                 let failure = APIFailure.from(error)
                 let shown = assignment.keys.sorted().map { "\($0)=\(assignment[$0]!)" }.joined(separator: ", ")
@@ -97,6 +103,13 @@ actor SweepControl {
         try await reconcile(record.id)
         return try info(try sweepRecord(record.id))
     }
+
+    /// Keys that change neither the data a run reads nor its memory: a trial differing only in them needs no
+    /// second dataset check.
+    static let trainingOnlyKeys: Set<String> = ["lr", "lr_schedule", "lr_decay", "lr_step", "min_lr", "warmup_steps", "beta1", "beta2", "eps",
+                                                "weight_decay", "momentum", "nesterov", "clip_norm", "seed", "max_steps", "max_epochs",
+                                                "max_time", "eval_every", "checkpoint_every", "keep_checkpoints", "patience", "spike_factor",
+                                                "max_skips", "max_rollbacks", "forget_bias"]
 
     // MARK: reading
 
