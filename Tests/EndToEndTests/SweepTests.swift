@@ -66,6 +66,8 @@ extension EndToEnd {
         // Every decision is an event with its numbers.
         #expect(asha.events.contains { $0.kind == "promoted" && $0.message.contains("rank 1 of") }, "\(asha.events.map(\.message))")
         #expect(asha.events.filter { $0.kind == "stopped" }.count == asha.trials.filter { $0.state == .stopped }.count)
+        #expect(asha.events.filter { $0.kind == "stopped" }.allSatisfy { $0.message.contains("val_loss") && $0.message.contains(", rank ") },
+                "stops name their numbers: \(asha.events.filter { $0.kind == "stopped" }.map(\.message))")
 
         let best = try harness.rnnctl(["sweep", "best", String(asha.sweep.id), "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(best.stdout.utf8)) as? [String: Any])

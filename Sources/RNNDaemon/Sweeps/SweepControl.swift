@@ -233,9 +233,19 @@ actor SweepControl {
             }
 
             if active == 0 && !trials.contains(where: { $0.state == .pending || $0.state == .training }) {
+                let results = try store.results(sweepID: id)
                 for t in trials where t.state == .waiting {
-                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped",
-                                            message: "trial \(t.number) stopped at rung \(t.rung): not in the top 1/\(asha?.eta ?? 1) of its rung")
+                    // The numbers the stop rests on: the trial's value, its rank at its rung, how many qualified.
+                    let rung = results.filter { $0.rung == t.rung }
+                    let own = rung.first { $0.number == t.number }?.value
+                    let better = rung.filter { r in
+                        guard let v = r.value, let own else { return own == nil && r.value != nil }
+                        return sweep.goal == .min ? v < own : v > own
+                    }.count
+                    let top = rung.count / (asha?.eta ?? 1)
+                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped", message: String(
+                        format: "trial %d stopped at rung %d: %@ %@, rank %d of %d, top %d promoted", t.number, t.rung, sweep.metric,
+                        own.map { String(format: "%.4f", $0) } ?? "none", better + 1, rung.count, top))
                 }
                 let finished = trials.filter { $0.state == .completed || $0.state == .waiting }.count
                 try store.finishSweep(id: id, finished > 0 ? .completed : .failed,
