@@ -10,8 +10,15 @@ struct CommandTests {
         for command in RNNCtl.configuration.subcommands {
             let help = RNNCtl.helpMessage(for: command)
             #expect(help.contains("Example: rnnctl \(command._commandName)"), "\(command._commandName) help lacks an example:\n\(help)")
-            #expect(help.contains("--socket"), "\(command._commandName) takes --socket")
+            // A group (sweep) has no options of its own: each of its commands takes the connection options.
+            let leaves = command.configuration.subcommands.isEmpty ? [command] : command.configuration.subcommands
+            for leaf in leaves {
+                let text = RNNCtl.helpMessage(for: leaf)
+                #expect(text.contains("--socket"), "\(leaf._commandName) takes --socket")
+                #expect(text.contains("Example: rnnctl \(command._commandName)"), "\(leaf._commandName) help lacks an example:\n\(text)")
+            }
         }
+        #expect(RNNCtl.configuration.subcommands.contains { !$0.configuration.subcommands.isEmpty }, "the sweep group is checked")
         #expect(RNNCtl.helpMessage().contains("3 rnnd not reachable"), "the exit codes are in the main help")
     }
 
