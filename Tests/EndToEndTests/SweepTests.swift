@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Sweeps through the real rnnd and rnnctl: a grid and ASHA over the same learning rates on the licence
-/// texts, and an ASHA sweep whose daemon is killed with SIGKILL in the middle.
+/// texts, and an ASHA sweep whose daemon is killed with SIGKILL in the middle, then stopped with SIGTERM.
 extension EndToEnd {
 @Suite struct SweepTests {
     static let space = "lr=[0.0001, 0.0003, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]"
@@ -78,7 +78,7 @@ extension EndToEnd {
         #expect(status.status == 0 && status.stdout.contains("best: trial \(ashaBest.number)"), "\(status.stdout)")
     }
 
-    @Test func aSweepSurvivesKillNineWithEveryTrialOnce() async throws {
+    @Test func aSweepSurvivesKillNineAndSIGTERMWithEveryTrialOnce() async throws {
         let harness = try DaemonHarness()
         try harness.start(["--concurrent-runs", "1"])
         let corpus = try licences(harness)
@@ -93,6 +93,18 @@ extension EndToEnd {
             try await Task.sleep(for: .milliseconds(20))
         }
         harness.crash()
+        try harness.start(["--concurrent-runs", "1"])
+        // Then SIGTERM once more results are in: the training trial stops at a step boundary and rnnd exits 0.
+        let seen = try await harness.client.sweep(id).events.filter { $0.kind == "result" }.count
+        let later = Date().addingTimeInterval(120)
+        while Date() < later {
+            let detail = try await harness.client.sweep(id)
+            if detail.sweep.state != .running || (detail.events.filter({ $0.kind == "result" }).count >= seen + 2
+                                                  && detail.trials.contains(where: { $0.state == .training })) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let stopped = harness.terminate()
+        #expect(stopped.status == 0 && stopped.reason == .exit, "SIGTERM: \(stopped)")
         try harness.start(["--concurrent-runs", "1"])
         let survived = try await finished(harness, id)
         #expect(survived.sweep.state == .completed)
