@@ -44,7 +44,7 @@ let package = Package(
         // touch buffers their caller owns.
         .target(
             name: "CRNNKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-sanitize=thread"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-fno-sanitize=thread"])]
         ),
         .target(name: "RNNCore", dependencies: ["COpenBLAS", "CRNNKernels"]),
         // mpi.h and libmpi from Debian's libopenmpi-dev (pkg-config ompi-c), with getters for the handles

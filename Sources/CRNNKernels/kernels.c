@@ -112,6 +112,50 @@ MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cP
 
 #include <math.h>
 
+// The optimizers: memory-bound loops over four to five flat buffers; written here so that the square root
+// and the division vectorise (Swift's scalar loop issued sqrtss and two divss per parameter).
+MULTIVERSION void rnn_adam_f32(float *restrict p, const float *restrict g, float *restrict m, float *restrict v, size_t n,
+                               float beta1, float beta2, float stepSize, float rootC2, float eps, float decay, float l2) {
+    for (size_t i = 0; i < n; i++) {
+        float grad = g[i] + l2 * p[i];
+        float mi = beta1 * m[i] + (1.0f - beta1) * grad;
+        float vi = beta2 * v[i] + (1.0f - beta2) * grad * grad;
+        m[i] = mi; v[i] = vi;
+        p[i] = p[i] * decay - stepSize * mi / (sqrtf(vi) / rootC2 + eps);
+    }
+}
+
+MULTIVERSION void rnn_sgd_f32(float *restrict p, const float *restrict g, float *restrict buf, size_t n, float lr, float wd,
+                              float momentum, int nesterov, int first) {
+    if (!buf) {
+        for (size_t i = 0; i < n; i++) p[i] -= lr * (g[i] + wd * p[i]);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float grad = g[i] + wd * p[i];
+        float b = first ? grad : momentum * buf[i] + grad;
+        buf[i] = b;
+        p[i] -= lr * (nesterov ? grad + momentum * b : b);
+    }
+}
+
+MULTIVERSION void rnn_rmsprop_f32(float *restrict p, const float *restrict g, float *restrict sq, float *restrict buf, size_t n,
+                                  float lr, float wd, float alpha, float eps, float momentum) {
+    for (size_t i = 0; i < n; i++) {
+        float grad = g[i] + wd * p[i];
+        float s = alpha * sq[i] + (1.0f - alpha) * grad * grad;
+        sq[i] = s;
+        float scaled = grad / (sqrtf(s) + eps);
+        if (buf) {
+            float b = momentum * buf[i] + scaled;
+            buf[i] = b;
+            p[i] -= lr * b;
+        } else {
+            p[i] -= lr * scaled;
+        }
+    }
+}
+
 // Reductions keep 16 independent lanes: without -ffast-math clang may not reorder a float sum or max,
 // so a plain loop over the row would stay scalar; 16 lanes updated side by side vectorise.
 INLINE float row_max(const float *x, size_t n) {
@@ -173,29 +217,49 @@ void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n
     }
 }
 
-INLINE void micro_kernel(const size_t MR, const size_t NR, size_t k, const float *a, size_t lda,
-                         const float *p, size_t panel_stride, float *c, size_t ldc, size_t ncols, int accumulate) {
+// The micro-kernel's operands: up to two terms A·B over packed B (k = 0: no second term), and an optional
+// bias added to every row. The terms are pre-offset to the block's first row and first panel.
+struct terms {
+    const float *a1, *p1, *a2, *p2;
+    size_t lda1, k1, lda2, k2;
+    const float *bias;  // at the block's first column, or NULL
+};
+
+INLINE void micro_kernel(const size_t MR, const size_t NR, const struct terms *t, float *c, size_t ldc, size_t ncols,
+                         int accumulate) {
     v16 acc[8][4];
     for (size_t r = 0; r < MR; r++)
         for (size_t q = 0; q < NR; q++) acc[r][q] = (v16){0};
-    for (size_t kk = 0; kk < k; kk++) {
+    for (size_t kk = 0; kk < t->k1; kk++) {
         v16 b[4];
-        for (size_t q = 0; q < NR; q++) b[q] = *(const v16u *)(p + q * panel_stride + kk * 16);
+        for (size_t q = 0; q < NR; q++) b[q] = *(const v16u *)(t->p1 + q * t->k1 * 16 + kk * 16);
         for (size_t r = 0; r < MR; r++) {
-            float av = a[r * lda + kk];
+            float av = t->a1[r * t->lda1 + kk];
             for (size_t q = 0; q < NR; q++) acc[r][q] += b[q] * av;
         }
     }
-    for (size_t r = 0; r < MR; r++) {
-        float *row = c + r * ldc;
-        for (size_t q = 0; q < NR; q++) {
-            size_t col = q * 16;
-            if (col + 16 <= ncols) {
-                v16u *dst = (v16u *)(row + col);
-                *dst = accumulate ? *dst + acc[r][q] : acc[r][q];
-            } else {
-                for (size_t i = 0; col + i < ncols; i++) row[col + i] = (accumulate ? row[col + i] : 0.0f) + acc[r][q][i];
+    for (size_t kk = 0; kk < t->k2; kk++) {
+        v16 b[4];
+        for (size_t q = 0; q < NR; q++) b[q] = *(const v16u *)(t->p2 + q * t->k2 * 16 + kk * 16);
+        for (size_t r = 0; r < MR; r++) {
+            float av = t->a2[r * t->lda2 + kk];
+            for (size_t q = 0; q < NR; q++) acc[r][q] += b[q] * av;
+        }
+    }
+    for (size_t q = 0; q < NR; q++) {
+        size_t col = q * 16;
+        if (col + 16 <= ncols) {
+            v16 bias = t->bias ? *(const v16u *)(t->bias + col) : (v16){0};
+            for (size_t r = 0; r < MR; r++) {
+                v16u *dst = (v16u *)(c + r * ldc + col);
+                *dst = (accumulate ? *dst + acc[r][q] : acc[r][q]) + bias;
             }
+        } else {
+            for (size_t r = 0; r < MR; r++)
+                for (size_t i = 0; col + i < ncols; i++) {
+                    float *dst = c + r * ldc + col + i;
+                    *dst = (accumulate ? *dst : 0.0f) + acc[r][q][i] + (t->bias ? t->bias[col + i] : 0.0f);
+                }
         }
     }
 }
@@ -203,12 +267,12 @@ INLINE void micro_kernel(const size_t MR, const size_t NR, size_t k, const float
 // The rows of one block of the 6-row tiling: 6, or the remainder 1…5 of the last block.
 #define MR_CASES(NR)                                                                                     \
     switch (mr) {                                                                                        \
-    case 6: micro_kernel(6, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
-    case 5: micro_kernel(5, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
-    case 4: micro_kernel(4, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
-    case 3: micro_kernel(3, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
-    case 2: micro_kernel(2, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;              \
-    default: micro_kernel(1, NR, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;             \
+    case 6: micro_kernel(6, NR, &block, c0, ldc, ncols, accumulate); break;                              \
+    case 5: micro_kernel(5, NR, &block, c0, ldc, ncols, accumulate); break;                              \
+    case 4: micro_kernel(4, NR, &block, c0, ldc, ncols, accumulate); break;                              \
+    case 3: micro_kernel(3, NR, &block, c0, ldc, ncols, accumulate); break;                              \
+    case 2: micro_kernel(2, NR, &block, c0, ldc, ncols, accumulate); break;                              \
+    default: micro_kernel(1, NR, &block, c0, ldc, ncols, accumulate); break;                             \
     }
 
 // Two register tilings of at most 24 accumulators: 6 rows × 4 panels, or 8 rows × 3 panels when the row
@@ -216,24 +280,28 @@ INLINE void micro_kernel(const size_t MR, const size_t NR, size_t k, const float
 // and k is long enough to amortise the wider A broadcasts. The 8-row path assumes m % 8 == 0 — every row
 // block is a full 8 rows, so it needs no remainder kernel — which `tall` checks. Measured (best of 15, AVX-512): 64×1024×256
 // 135 → 154 GFLOP/s, 32×128×512 125 → 150; but 32×512×128 drops 144 → 105, hence the k threshold.
-MULTIVERSION void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda,
-                                      const float *packed, float *c, size_t ldc, int accumulate) {
-    const int tall = (m % 8 == 0) && (m % 6 != 0) && k >= 256;
+MULTIVERSION void rnn_gemm_packed2_f32(size_t m, size_t n, size_t k1, const float *a1, size_t lda1, const float *packed1,
+                                       size_t k2, const float *a2, size_t lda2, const float *packed2, const float *bias,
+                                       float *c, size_t ldc, int accumulate) {
+    const int tall = (m % 8 == 0) && (m % 6 != 0) && k1 + k2 >= 256;
     const size_t MR = tall ? 8 : 6, NRMAX = tall ? 3 : 4;
     size_t panels = (n + 15) / 16;
     for (size_t np = 0; np < panels; np += NRMAX) {
         size_t nr = panels - np < NRMAX ? panels - np : NRMAX;
         size_t ncols = n - np * 16 < nr * 16 ? n - np * 16 : nr * 16;
-        const float *p0 = packed + np * k * 16;
         for (size_t m0 = 0; m0 < m; m0 += MR) {
             size_t mr = m - m0 < MR ? m - m0 : MR;
-            const float *a0 = a + m0 * lda;
+            struct terms block = {
+                .a1 = a1 + m0 * lda1, .p1 = packed1 + np * k1 * 16, .lda1 = lda1, .k1 = k1,
+                .a2 = k2 ? a2 + m0 * lda2 : NULL, .p2 = k2 ? packed2 + np * k2 * 16 : NULL, .lda2 = lda2, .k2 = k2,
+                .bias = bias ? bias + np * 16 : NULL,
+            };
             float *c0 = c + m0 * ldc + np * 16;
             if (tall) {
                 switch (nr) {
-                case 3: micro_kernel(8, 3, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;
-                case 2: micro_kernel(8, 2, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;
-                default: micro_kernel(8, 1, k, a0, lda, p0, k * 16, c0, ldc, ncols, accumulate); break;
+                case 3: micro_kernel(8, 3, &block, c0, ldc, ncols, accumulate); break;
+                case 2: micro_kernel(8, 2, &block, c0, ldc, ncols, accumulate); break;
+                default: micro_kernel(8, 1, &block, c0, ldc, ncols, accumulate); break;
                 }
                 continue;
             }
@@ -245,4 +313,9 @@ MULTIVERSION void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float 
             }
         }
     }
+}
+
+void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c,
+                         size_t ldc, int accumulate) {
+    rnn_gemm_packed2_f32(m, n, k, a, lda, packed, 0, NULL, 0, NULL, NULL, c, ldc, accumulate);
 }

@@ -9,7 +9,7 @@ extension Network {
         let gates = ws.gates[l].pointer, hs = ws.hidden[l].pointer, hnBuf = ws.hiddenGateN[l].pointer
         let hh = ws.stepHidden[l].pointer
         project(input, rows: b * t, width: d, weights: w.inputWeights, bias: w.inputBias, outputs: g, into: gates)
-        packRecurrentWeights(w, forward: true, workspace: ws)
+        packWeights(w, forward: true, workspace: ws)
 
         for step in 0..<t {
             let gt = gates + step * b * g
@@ -53,7 +53,7 @@ extension Network {
         let dGx = ws.dGates[l].pointer, dGh = ws.dGatesHidden[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer
         dh.update(repeating: 0, count: b * h)
-        packRecurrentWeights(w, forward: false, workspace: ws)
+        packWeights(w, forward: false, workspace: ws)
 
         for step in stride(from: t - 1, through: 0, by: -1) {
             let hPrev = hs + step * b * h, dOutT = dOut + step * b * h

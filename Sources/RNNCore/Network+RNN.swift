@@ -8,7 +8,7 @@ extension Network {
         for j in 0..<h { bias[j] = w.inputBias[j] + w.hiddenBias[j] }
         // The pre-activations of step t are written straight into its output block and squashed in place.
         project(input, rows: b * t, width: d, weights: w.inputWeights, bias: bias, outputs: h, into: hs + b * h)
-        packRecurrentWeights(w, forward: true, workspace: ws)
+        packWeights(w, forward: true, workspace: ws)
         for step in 0..<t {
             let hPrev = hs + step * b * h, hNext = hPrev + b * h
             recurrentForward(hPrev, rows: b, weights: w, workspace: ws, accumulate: true, into: hNext)
@@ -32,7 +32,7 @@ extension Network {
         let hs = ws.hidden[l].pointer, dG = ws.dGates[l].pointer, dOut = ws.dHidden[l].pointer
         let dh = ws.dHiddenNext.pointer
         dh.update(repeating: 0, count: b * h)
-        packRecurrentWeights(w, forward: false, workspace: ws)
+        packWeights(w, forward: false, workspace: ws)
         for step in stride(from: t - 1, through: 0, by: -1) {
             let hOut = hs + (step + 1) * b * h, dgt = dG + step * b * h, dOutT = dOut + step * b * h
             ws.traceHiddenGradient(layer: l, step: step, dOut: dOutT, dNext: dh)

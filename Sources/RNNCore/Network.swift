@@ -315,14 +315,30 @@ extension Network {
                     b: weights, ldb: width, beta: 1, c: out, ldc: outputs)
     }
 
-    /// Packs W_hh for the per-step products of one pass: forward h · W_hhᵀ, or backward dG · W_hh.
-    func packRecurrentWeights<Scalar: RNNScalar>(_ w: RecurrentWeights<Scalar>, forward: Bool, workspace ws: Workspace<Scalar>) {
-        let h = spec.hiddenSize, g = spec.cell.gateCount * h
+    /// Packs the weights for the per-step products of one pass: W_hh (forward h · W_hhᵀ, or backward
+    /// dG · W_hh) and, for the LSTM, whose input projection runs inside the step too, W_ih the same way.
+    func packWeights<Scalar: RNNScalar>(_ w: RecurrentWeights<Scalar>, forward: Bool, workspace ws: Workspace<Scalar>) {
+        let h = spec.hiddenSize, g = spec.cell.gateCount * h, d = w.inputWidth
+        let packsInput = spec.cell == .lstm
         if forward {
             Scalar.pack(w.hiddenWeights, ldw: h, transposed: true, k: h, n: g, into: ws.packedForward.pointer)
+            if packsInput { Scalar.pack(w.inputWeights, ldw: d, transposed: true, k: d, n: g, into: ws.packedInputForward.pointer) }
         } else {
             Scalar.pack(w.hiddenWeights, ldw: h, transposed: false, k: g, n: h, into: ws.packedBackward.pointer)
+            if packsInput { Scalar.pack(w.inputWeights, ldw: d, transposed: false, k: g, n: d, into: ws.packedInputBackward.pointer) }
         }
+    }
+
+    /// h · W_hhᵀ, forward: [rows, H] · [H, G] over the packed W_hhᵀ.
+    func hiddenForwardTerm<Scalar: RNNScalar>(_ hPrev: UnsafePointer<Scalar>, weights w: RecurrentWeights<Scalar>, workspace ws: Workspace<Scalar>) -> PackedTerm<Scalar> {
+        let h = spec.hiddenSize
+        return PackedTerm(a: hPrev, lda: h, k: h, packed: ws.packedForward.pointer, weights: w.hiddenWeights, ldw: h, transposed: true)
+    }
+
+    /// dG · W_hh, backward: [rows, G] · [G, H] over the packed W_hh.
+    func hiddenBackwardTerm<Scalar: RNNScalar>(_ dGates: UnsafePointer<Scalar>, weights w: RecurrentWeights<Scalar>, workspace ws: Workspace<Scalar>) -> PackedTerm<Scalar> {
+        let h = spec.hiddenSize, g = spec.cell.gateCount * h
+        return PackedTerm(a: dGates, lda: g, k: g, packed: ws.packedBackward.pointer, weights: w.hiddenWeights, ldw: h, transposed: false)
     }
 
     /// gates (+)= h · W_hhᵀ for one step: [b, H] · [H, G].
@@ -330,9 +346,9 @@ extension Network {
         _ hPrev: UnsafePointer<Scalar>, rows: Int, weights w: RecurrentWeights<Scalar>, workspace ws: Workspace<Scalar>,
         accumulate: Bool, into out: UnsafeMutablePointer<Scalar>
     ) {
-        let h = spec.hiddenSize, g = spec.cell.gateCount * h
-        Scalar.gemmPacked(m: rows, n: g, k: h, a: hPrev, lda: h, packed: ws.packedForward.pointer, weights: w.hiddenWeights,
-                          ldw: h, transposed: true, accumulate: accumulate, c: out, ldc: g)
+        let g = spec.cell.gateCount * spec.hiddenSize
+        Scalar.gemmPacked(m: rows, n: g, hiddenForwardTerm(hPrev, weights: w, workspace: ws), plus: nil, bias: nil,
+                          accumulate: accumulate, c: out, ldc: g)
     }
 
     /// dh (+)= dG · W_hh for one step: [b, G] · [G, H].
@@ -340,9 +356,9 @@ extension Network {
         _ dGates: UnsafePointer<Scalar>, rows: Int, weights w: RecurrentWeights<Scalar>, workspace ws: Workspace<Scalar>,
         accumulate: Bool, into dh: UnsafeMutablePointer<Scalar>
     ) {
-        let h = spec.hiddenSize, g = spec.cell.gateCount * h
-        Scalar.gemmPacked(m: rows, n: h, k: g, a: dGates, lda: g, packed: ws.packedBackward.pointer, weights: w.hiddenWeights,
-                          ldw: h, transposed: false, accumulate: accumulate, c: dh, ldc: h)
+        let h = spec.hiddenSize
+        Scalar.gemmPacked(m: rows, n: h, hiddenBackwardTerm(dGates, weights: w, workspace: ws), plus: nil, bias: nil,
+                          accumulate: accumulate, c: dh, ldc: h)
     }
 
     /// The end of a layer's backward pass, after the time loop: the weight and bias gradients of all steps

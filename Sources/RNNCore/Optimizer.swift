@@ -43,52 +43,24 @@ public final class Optimizer<Scalar: RNNScalar>: @unchecked Sendable {
     @_specialize(exported: true, where Scalar == Double)
     public func update(parameters: UnsafeMutablePointer<Scalar>, gradients: UnsafePointer<Scalar>, range: Range<Int>, lr: Double) {
         let lrS = Scalar(lr), wd = Scalar(weightDecay)
+        let n = range.count, p = parameters + range.lowerBound, g = gradients + range.lowerBound
+        func state(_ k: Int) -> UnsafeMutablePointer<Scalar> { self.state[k].pointer + range.lowerBound }
         switch kind {
-        case .sgd(let momentumD, let nesterov):
-            let momentum = Scalar(momentumD)
-            if momentumD == 0 {
-                for i in range { parameters[i] -= lrS * (gradients[i] + wd * parameters[i]) }
-            } else {
-                let buf = state[0].pointer
-                let first = step == 0
-                for i in range {
-                    let grad = gradients[i] + wd * parameters[i]
-                    buf[i] = first ? grad : momentum * buf[i] + grad
-                    parameters[i] -= lrS * (nesterov ? grad + momentum * buf[i] : buf[i])
-                }
-            }
+        case .sgd(let momentum, let nesterov):
+            Scalar.sgdUpdate(p, gradients: g, momentumBuffer: momentum != 0 ? state(0) : nil, count: n, lr: lrS, weightDecay: wd,
+                             momentum: Scalar(momentum), nesterov: nesterov, first: step == 0)
         case .adam(let b1, let b2, let eps), .adamW(let b1, let b2, let eps):
             let decoupled: Bool
             if case .adamW = kind { decoupled = true } else { decoupled = false }
             let t = Double(step + 1)
             let c1 = 1 - pow(b1, t), c2 = 1 - pow(b2, t)
             // PyTorch: p -= lr/c1 · m / (sqrt(v)/sqrt(c2) + eps)
-            let stepSize = Scalar(lr / c1), rootC2 = Scalar(c2.squareRoot()), epsS = Scalar(eps)
-            let beta1 = Scalar(b1), beta2 = Scalar(b2)
-            let m = state[0].pointer, v = state[1].pointer
-            let decay = decoupled ? 1 - lrS * wd : 1
-            let l2 = decoupled ? 0 : wd
-            for i in range {
-                let grad = gradients[i] + l2 * parameters[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                parameters[i] = parameters[i] * decay - stepSize * m[i] / (v[i].squareRoot() / rootC2 + epsS)
-            }
-        case .rmsprop(let alphaD, let eps, let momentumD):
-            let alpha = Scalar(alphaD), epsS = Scalar(eps), momentum = Scalar(momentumD)
-            let sq = state[0].pointer
-            for i in range {
-                let grad = gradients[i] + wd * parameters[i]
-                sq[i] = alpha * sq[i] + (1 - alpha) * grad * grad
-                let scaled = grad / (sq[i].squareRoot() + epsS)
-                if momentumD != 0 {
-                    let buf = state[1].pointer
-                    buf[i] = momentum * buf[i] + scaled
-                    parameters[i] -= lrS * buf[i]
-                } else {
-                    parameters[i] -= lrS * scaled
-                }
-            }
+            Scalar.adamUpdate(p, gradients: g, m: state(0), v: state(1), count: n, beta1: Scalar(b1), beta2: Scalar(b2),
+                              stepSize: Scalar(lr / c1), rootC2: Scalar(c2.squareRoot()), epsilon: Scalar(eps),
+                              decay: decoupled ? 1 - lrS * wd : 1, l2: decoupled ? 0 : wd)
+        case .rmsprop(let alpha, let eps, let momentum):
+            Scalar.rmspropUpdate(p, gradients: g, squares: state(0), momentumBuffer: momentum != 0 ? state(1) : nil, count: n, lr: lrS,
+                                 weightDecay: wd, alpha: Scalar(alpha), epsilon: Scalar(eps), momentum: Scalar(momentum))
         }
     }
 

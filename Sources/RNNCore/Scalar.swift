@@ -33,11 +33,11 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
     static func packedCount(k: Int, n: Int) -> Int
     /// Packs B (k × n) once per pass: B = Wᵀ when `transposed` (W is n × k), else W (k × n); row stride ldw.
     static func pack(_ w: UnsafePointer<Self>, ldw: Int, transposed: Bool, k: Int, n: Int, into packed: UnsafeMutablePointer<Self>)
-    /// C (=|+=) A · B over the packed B; `weights`/`ldw`/`transposed` describe B unpacked, for types that
-    /// do not pack.
+    /// C (=|+=) A1 · B1 [+ A2 · B2] [+ bias on every row] over packed right operands (see `PackedTerm`); the
+    /// terms are summed before C is touched, so C is read (accumulate) and written once.
     static func gemmPacked(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, packed: UnsafePointer<Self>,
-        weights: UnsafePointer<Self>, ldw: Int, transposed: Bool, accumulate: Bool, c: UnsafeMutablePointer<Self>, ldc: Int)
+        m: Int, n: Int, _ first: PackedTerm<Self>, plus second: PackedTerm<Self>?, bias: UnsafePointer<Self>?, accumulate: Bool,
+        c: UnsafeMutablePointer<Self>, ldc: Int)
     /// The pointwise part of one LSTM step for `rows` rows (see `Network+LSTM.swift`).
     static func lstmStepForward(
         gates: UnsafeMutablePointer<Self>, cellPrev: UnsafePointer<Self>, cellNext: UnsafeMutablePointer<Self>,
@@ -47,9 +47,71 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
         gates: UnsafePointer<Self>, cellPrev: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
         dOutput: UnsafePointer<Self>, dHidden: UnsafePointer<Self>, dCell: UnsafeMutablePointer<Self>,
         dGates: UnsafeMutablePointer<Self>, rows: Int, hidden: Int)
+    /// Adam's (and AdamW's) update of `count` parameters: g' = g + l2·p; m = β1·m + (1−β1)·g';
+    /// v = β2·v + (1−β2)·g'²; p = p·decay − stepSize · m / (√v / rootC2 + ε).
+    static func adamUpdate(
+        _ p: UnsafeMutablePointer<Self>, gradients g: UnsafePointer<Self>, m: UnsafeMutablePointer<Self>, v: UnsafeMutablePointer<Self>,
+        count: Int, beta1: Self, beta2: Self, stepSize: Self, rootC2: Self, epsilon: Self, decay: Self, l2: Self)
+    /// SGD's update: g' = g + wd·p; with a momentum buffer, buf = first ? g' : μ·buf + g' and
+    /// p −= lr·(nesterov ? g' + μ·buf : buf); without one, p −= lr·g'.
+    static func sgdUpdate(
+        _ p: UnsafeMutablePointer<Self>, gradients g: UnsafePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>?, count: Int,
+        lr: Self, weightDecay: Self, momentum: Self, nesterov: Bool, first: Bool)
+    /// RMSprop's update: g' = g + wd·p; sq = α·sq + (1−α)·g'²; s = g' / (√sq + ε); with a momentum buffer
+    /// buf = μ·buf + s and p −= lr·buf, else p −= lr·s.
+    static func rmspropUpdate(
+        _ p: UnsafeMutablePointer<Self>, gradients g: UnsafePointer<Self>, squares: UnsafeMutablePointer<Self>,
+        momentumBuffer: UnsafeMutablePointer<Self>?, count: Int, lr: Self, weightDecay: Self, alpha: Self, epsilon: Self, momentum: Self)
 }
 
 extension RNNScalar {
+    /// Reference implementation (used for Double).
+    public static func adamUpdate(
+        _ p: UnsafeMutablePointer<Self>, gradients g: UnsafePointer<Self>, m: UnsafeMutablePointer<Self>, v: UnsafeMutablePointer<Self>,
+        count: Int, beta1: Self, beta2: Self, stepSize: Self, rootC2: Self, epsilon: Self, decay: Self, l2: Self
+    ) {
+        for i in 0..<count {
+            let grad = g[i] + l2 * p[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * grad
+            v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
+            p[i] = p[i] * decay - stepSize * m[i] / (v[i].squareRoot() / rootC2 + epsilon)
+        }
+    }
+
+    /// Reference implementation (used for Double).
+    public static func sgdUpdate(
+        _ p: UnsafeMutablePointer<Self>, gradients g: UnsafePointer<Self>, momentumBuffer: UnsafeMutablePointer<Self>?, count: Int,
+        lr: Self, weightDecay: Self, momentum: Self, nesterov: Bool, first: Bool
+    ) {
+        guard let buf = momentumBuffer else {
+            for i in 0..<count { p[i] -= lr * (g[i] + weightDecay * p[i]) }
+            return
+        }
+        for i in 0..<count {
+            let grad = g[i] + weightDecay * p[i]
+            buf[i] = first ? grad : momentum * buf[i] + grad
+            p[i] -= lr * (nesterov ? grad + momentum * buf[i] : buf[i])
+        }
+    }
+
+    /// Reference implementation (used for Double).
+    public static func rmspropUpdate(
+        _ p: UnsafeMutablePointer<Self>, gradients g: UnsafePointer<Self>, squares sq: UnsafeMutablePointer<Self>,
+        momentumBuffer: UnsafeMutablePointer<Self>?, count: Int, lr: Self, weightDecay: Self, alpha: Self, epsilon: Self, momentum: Self
+    ) {
+        for i in 0..<count {
+            let grad = g[i] + weightDecay * p[i]
+            sq[i] = alpha * sq[i] + (1 - alpha) * grad * grad
+            let scaled = grad / (sq[i].squareRoot() + epsilon)
+            if let buf = momentumBuffer {
+                buf[i] = momentum * buf[i] + scaled
+                p[i] -= lr * buf[i]
+            } else {
+                p[i] -= lr * scaled
+            }
+        }
+    }
+
     /// Reference implementation (used for Double), libm's exp and log.
     public static func softmaxRows(_ x: UnsafeMutablePointer<Self>, rows: Int, columns: Int, logSumExp: UnsafeMutablePointer<Self>) {
         for r in 0..<rows {
@@ -71,11 +133,17 @@ extension RNNScalar {
     public static func packedCount(k: Int, n: Int) -> Int { 0 }
     public static func pack(_ w: UnsafePointer<Self>, ldw: Int, transposed: Bool, k: Int, n: Int, into packed: UnsafeMutablePointer<Self>) {}
     public static func gemmPacked(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int, packed: UnsafePointer<Self>,
-        weights: UnsafePointer<Self>, ldw: Int, transposed: Bool, accumulate: Bool, c: UnsafeMutablePointer<Self>, ldc: Int
+        m: Int, n: Int, _ first: PackedTerm<Self>, plus second: PackedTerm<Self>?, bias: UnsafePointer<Self>?, accumulate: Bool,
+        c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
-        gemm(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: weights, ldb: ldw,
-             beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+        for (index, term) in [first, second].enumerated() {
+            guard let term else { continue }
+            gemm(transA: false, transB: term.transposed, m: m, n: n, k: term.k, alpha: 1, a: term.a, lda: term.lda, b: term.weights,
+                 ldb: term.ldw, beta: index == 0 && !accumulate ? 0 : 1, c: c, ldc: ldc)
+        }
+        if let bias {
+            for r in 0..<m { for j in 0..<n { c[r * ldc + j] += bias[j] } }
+        }
     }
 
     /// Reference implementation (used for Double): i f g o = σ σ tanh σ; c' = f⊙c + i⊙g; h' = o⊙tanh(c').
@@ -117,6 +185,25 @@ extension RNNScalar {
     }
 }
 
+/// One term A · B of a product whose right operand B (k × n) is packed once per pass and reused, e.g. for all
+/// T time steps: A is row-major (m × k, row stride lda).
+public struct PackedTerm<Scalar: RNNScalar> {
+    public var a: UnsafePointer<Scalar>
+    public var lda: Int
+    public var k: Int
+    /// B packed by `RNNScalar.pack`.
+    public var packed: UnsafePointer<Scalar>
+    /// B unpacked, for types that do not pack: Wᵀ when `transposed` (W is n × k), else W (k × n); row stride ldw.
+    public var weights: UnsafePointer<Scalar>
+    public var ldw: Int
+    public var transposed: Bool
+
+    public init(a: UnsafePointer<Scalar>, lda: Int, k: Int, packed: UnsafePointer<Scalar>, weights: UnsafePointer<Scalar>, ldw: Int,
+                transposed: Bool) {
+        (self.a, self.lda, self.k, self.packed, self.weights, self.ldw, self.transposed) = (a, lda, k, packed, weights, ldw, transposed)
+    }
+}
+
 @inline(__always)
 private func transpose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
@@ -155,10 +242,11 @@ extension Float: RNNScalar {
         rnn_pack_f32(w, ldw, transposed ? 1 : 0, k, n, packed)
     }
     public static func gemmPacked(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
-        weights: UnsafePointer<Float>, ldw: Int, transposed: Bool, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+        m: Int, n: Int, _ first: PackedTerm<Float>, plus second: PackedTerm<Float>?, bias: UnsafePointer<Float>?, accumulate: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        rnn_gemm_packed_f32(m, n, k, a, lda, packed, c, ldc, accumulate ? 1 : 0)
+        rnn_gemm_packed2_f32(m, n, first.k, first.a, first.lda, first.packed, second?.k ?? 0, second?.a, second?.lda ?? 0,
+                             second?.packed, bias, c, ldc, accumulate ? 1 : 0)
     }
     public static func lstmStepForward(
         gates: UnsafeMutablePointer<Float>, cellPrev: UnsafePointer<Float>, cellNext: UnsafeMutablePointer<Float>,
@@ -172,6 +260,25 @@ extension Float: RNNScalar {
         dGates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
         rnn_lstm_step_backward_f32(gates, cellPrev, tanhCell, dOutput, dHidden, dCell, dGates, rows, hidden)
+    }
+    // The optimizers in C: the square root and the division vectorise there.
+    public static func adamUpdate(
+        _ p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+        count: Int, beta1: Float, beta2: Float, stepSize: Float, rootC2: Float, epsilon: Float, decay: Float, l2: Float
+    ) {
+        rnn_adam_f32(p, g, m, v, count, beta1, beta2, stepSize, rootC2, epsilon, decay, l2)
+    }
+    public static func sgdUpdate(
+        _ p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, momentumBuffer: UnsafeMutablePointer<Float>?, count: Int,
+        lr: Float, weightDecay: Float, momentum: Float, nesterov: Bool, first: Bool
+    ) {
+        rnn_sgd_f32(p, g, momentumBuffer, count, lr, weightDecay, momentum, nesterov ? 1 : 0, first ? 1 : 0)
+    }
+    public static func rmspropUpdate(
+        _ p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, squares: UnsafeMutablePointer<Float>,
+        momentumBuffer: UnsafeMutablePointer<Float>?, count: Int, lr: Float, weightDecay: Float, alpha: Float, epsilon: Float, momentum: Float
+    ) {
+        rnn_rmsprop_f32(p, g, squares, momentumBuffer, count, lr, weightDecay, alpha, epsilon, momentum)
     }
 }
 

@@ -13,6 +13,8 @@
 /// - `dHidden[l]` [N, H]: gradient arriving at the layer's outputs
 /// - `dropMask[l]`, `dropped[l]` [N, H]: inverted-dropout mask and the masked outputs fed to layer l+1
 /// - `packedForward`, `packedBackward`: the layer's W_hh packed for the per-step products
+/// - `packedInputForward`, `packedInputBackward`: the layer's W_ih packed the same way (LSTM, whose input
+///   projection runs inside each step, summed with the recurrent product in registers)
 /// - `embedded` [N, E] or `featureInput` [N, D]: layer 0's input
 /// - `outputs` [R, O]: softmax probabilities (cross-entropy) or predictions (MSE); R = N or B
 public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
@@ -49,6 +51,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
     /// W_hhᵀ packed for the forward recurrent product (h · W_hhᵀ), and W_hh for the backward one (dG · W_hh).
     let packedForward: Buffer<Scalar>
     let packedBackward: Buffer<Scalar>
+    let packedInputForward: Buffer<Scalar>
+    let packedInputBackward: Buffer<Scalar>
     let outputs: Buffer<Scalar>
     /// log Σ exp of each output row and the logit of its target (cross-entropy), [R] each.
     let logSumExp: Buffer<Scalar>
@@ -91,6 +95,9 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         columnSums = Buffer(count: max(g, spec.outputSize))
         packedForward = Buffer(count: Scalar.packedCount(k: h, n: g))
         packedBackward = Buffer(count: Scalar.packedCount(k: g, n: h))
+        let widestInput = (0..<layers).map { spec.inputWidth(ofLayer: $0) }.max() ?? 0
+        packedInputForward = Buffer(count: isLSTM ? Scalar.packedCount(k: widestInput, n: g) : 0)
+        packedInputBackward = Buffer(count: isLSTM ? Scalar.packedCount(k: g, n: widestInput) : 0)
         let rows = spec.targets == .everyStep ? n : b
         outputs = Buffer(count: rows * spec.outputSize)
         logSumExp = Buffer(count: rows)

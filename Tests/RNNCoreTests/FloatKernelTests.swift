@@ -58,11 +58,32 @@ import Testing
                 let expected = Buffer(start), actual = Buffer(start)
                 Float.gemm(transA: false, transB: transposed, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: k,
                            b: w.pointer, ldb: ldw, beta: accumulate ? 1 : 0, c: expected.pointer, ldc: n)
-                Float.gemmPacked(m: m, n: n, k: k, a: a.pointer, lda: k, packed: packed.pointer, weights: w.pointer,
-                                 ldw: ldw, transposed: transposed, accumulate: accumulate, c: actual.pointer, ldc: n)
+                let term = PackedTerm(a: a.pointer, lda: k, k: k, packed: packed.pointer, weights: w.pointer, ldw: ldw, transposed: transposed)
+                Float.gemmPacked(m: m, n: n, term, plus: nil, bias: nil, accumulate: accumulate, c: actual.pointer, ldc: n)
                 let worst = zip(expected.array, actual.array).map { abs($0 - $1) }.max()!
                 #expect(worst <= 1e-4 * Float(k).squareRoot(), "m \(m) n \(n) k \(k) transposed \(transposed) accumulate \(accumulate): \(worst)")
             }
         }
+    }
+
+    /// Two terms and a bias summed in registers (the LSTM's x_t·W_ihᵀ + h·W_hhᵀ + b) against three BLAS steps,
+    /// with a first term as short as one feature and the second as wide as a hidden layer.
+    @Test(arguments: [(1, 1, 1, 1), (5, 17, 1, 64), (6, 64, 64, 8), (7, 65, 9, 33), (32, 256, 64, 256), (64, 100, 300, 3), (40, 48, 129, 200)])
+    func twoTermsAndBiasMatchBLAS(m: Int, n: Int, k1: Int, k2: Int) {
+        var rng = Xoshiro256(seed: UInt64(m * 1000 + n * 10 + k1 + k2))
+        func random(_ count: Int) -> Buffer<Float> { Buffer((0..<count).map { _ in Float(rng.normal()) }) }
+        let a1 = random(m * k1), a2 = random(m * k2), w1 = random(n * k1), w2 = random(n * k2), bias = random(n)
+        let p1 = Buffer<Float>(count: Float.packedCount(k: k1, n: n)), p2 = Buffer<Float>(count: Float.packedCount(k: k2, n: n))
+        Float.pack(w1.pointer, ldw: k1, transposed: true, k: k1, n: n, into: p1.pointer)
+        Float.pack(w2.pointer, ldw: k2, transposed: true, k: k2, n: n, into: p2.pointer)
+        let expected = Buffer<Float>(count: m * n), actual = random(m * n)  // overwritten: accumulate false
+        Float.gemm(transA: false, transB: true, m: m, n: n, k: k1, alpha: 1, a: a1.pointer, lda: k1, b: w1.pointer, ldb: k1, beta: 0, c: expected.pointer, ldc: n)
+        Float.gemm(transA: false, transB: true, m: m, n: n, k: k2, alpha: 1, a: a2.pointer, lda: k2, b: w2.pointer, ldb: k2, beta: 1, c: expected.pointer, ldc: n)
+        for r in 0..<m { for j in 0..<n { expected[r * n + j] += bias[j] } }
+        Float.gemmPacked(m: m, n: n, PackedTerm(a: a1.pointer, lda: k1, k: k1, packed: p1.pointer, weights: w1.pointer, ldw: k1, transposed: true),
+                         plus: PackedTerm(a: a2.pointer, lda: k2, k: k2, packed: p2.pointer, weights: w2.pointer, ldw: k2, transposed: true),
+                         bias: bias.pointer, accumulate: false, c: actual.pointer, ldc: n)
+        let worst = zip(expected.array, actual.array).map { abs($0 - $1) }.max()!
+        #expect(worst <= 1e-4 * Float(k1 + k2).squareRoot(), "m \(m) n \(n) k \(k1)+\(k2): \(worst)")
     }
 }

@@ -42,6 +42,35 @@ import Testing
         #expect(abs(p[0] - 0.9) < 1e-12, "\(p)")
     }
 
+    /// The Float updates run in C (vectorised, fused multiply-adds): they must follow the Double reference to
+    /// Float precision for every rule, and give the same bits whether the buffer is updated whole or in ranges.
+    @Test(arguments: [
+        OptimizerKind.sgd(momentum: 0, nesterov: false), .sgd(momentum: 0.9, nesterov: false), .sgd(momentum: 0.9, nesterov: true),
+        .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8), .adamW(beta1: 0.9, beta2: 0.99, epsilon: 1e-6),
+        .rmsprop(alpha: 0.99, epsilon: 1e-8, momentum: 0), .rmsprop(alpha: 0.9, epsilon: 1e-8, momentum: 0.5),
+    ])
+    func floatUpdatesFollowTheDoubleReference(kind: OptimizerKind) {
+        let n = 1003  // not a multiple of any vector width: the loops' remainders run too
+        var rng = Xoshiro256(seed: 77)
+        let start = (0..<n).map { _ in rng.normal() }
+        let steps = (0..<4).map { _ in (0..<n).map { _ in rng.normal() * 0.1 } }
+        let double = Optimizer<Double>(kind: kind, weightDecay: 0.01, parameterCount: n)
+        let whole = Optimizer<Float>(kind: kind, weightDecay: 0.01, parameterCount: n)
+        let split = Optimizer<Float>(kind: kind, weightDecay: 0.01, parameterCount: n)
+        let pd = Buffer(start), pw = Buffer(start.map(Float.init)), ps = Buffer(start.map(Float.init))
+        for g in steps {
+            let gd = Buffer(g), gf = Buffer(g.map(Float.init))
+            double.update(parameters: pd.pointer, gradients: gd.pointer, range: 0..<n, lr: 0.01)
+            whole.update(parameters: pw.pointer, gradients: gf.pointer, range: 0..<n, lr: 0.01)
+            for range in [0..<17, 17..<500, 500..<n] { split.update(parameters: ps.pointer, gradients: gf.pointer, range: range, lr: 0.01) }
+            for o in [double.finishStep, whole.finishStep, split.finishStep] { o() }
+        }
+        #expect(pw.array.map(\.bitPattern) == ps.array.map(\.bitPattern), "ranges changed the numbers")
+        let worst = zip(pw.array, pd.array).map { abs(Double($0) - $1) }.max()!
+        #expect(worst < 1e-5, "largest difference from the Double reference \(worst)")
+        #expect(zip(pw.array, start).contains { Double($0) != $1 }, "the parameters moved")
+    }
+
     @Test func schedules() {
         let step = LearningRateSchedule(base: 1, shape: .step(every: 10, gamma: 0.5))
         #expect(step.rate(atStep: 9) == 1 && step.rate(atStep: 10) == 0.5 && step.rate(atStep: 25) == 0.25)

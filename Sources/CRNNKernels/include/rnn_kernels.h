@@ -27,6 +27,21 @@ void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const fl
 // computed stably (max subtracted), so a cross-entropy is logSumExp[r] - logit[target].
 void rnn_softmax_rows_f32(float *x, size_t rows, size_t columns, float *logSumExp);
 
+// Optimizer updates over n parameters, elementwise (PyTorch's formulas; see Optimizer.swift), so any
+// split of a flat buffer into ranges gives the same numbers.
+// Adam/AdamW: g' = g + l2·p; m = β1·m + (1−β1)·g'; v = β2·v + (1−β2)·g'²;
+// p = p·decay − stepSize · m / (√v / rootC2 + eps).
+void rnn_adam_f32(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2, float stepSize,
+                  float rootC2, float eps, float decay, float l2);
+// SGD with momentum (first: the buffer starts as the gradient): g' = g + wd·p; buf = first ? g' : μ·buf + g';
+// p −= lr · (nesterov ? g' + μ·buf : buf). Without momentum (buf NULL): p −= lr · g'.
+void rnn_sgd_f32(float *p, const float *g, float *buf, size_t n, float lr, float wd, float momentum, int nesterov,
+                 int first);
+// RMSprop: g' = g + wd·p; sq = α·sq + (1−α)·g'²; s = g' / (√sq + eps); with momentum (buf not NULL)
+// buf = μ·buf + s, p −= lr·buf; else p −= lr·s.
+void rnn_rmsprop_f32(float *p, const float *g, float *sq, float *buf, size_t n, float lr, float wd, float alpha,
+                     float eps, float momentum);
+
 #ifndef RNN_KERNELS_GEMM_H
 #define RNN_KERNELS_GEMM_H
 // Recurrent products with the weight matrix packed once and reused for all T time steps.
@@ -39,5 +54,10 @@ void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n
 // C[m, n] = A[m, k] · B (accumulate = 0) or C += A · B (accumulate = 1), row-major A (lda) and C (ldc).
 void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                          float *c, size_t ldc, int accumulate);
+// C (=|+=) A1 · B1 + A2 · B2 + bias: two terms over packed operands of the same n (k2 = 0: the first alone),
+// summed in registers; bias [n] (or NULL) added to every row. The LSTM's gates x_t·W_ihᵀ + h·W_hhᵀ + b.
+void rnn_gemm_packed2_f32(size_t m, size_t n, size_t k1, const float *a1, size_t lda1, const float *packed1,
+                          size_t k2, const float *a2, size_t lda2, const float *packed2, const float *bias,
+                          float *c, size_t ldc, int accumulate);
 #endif
 #endif
