@@ -43,7 +43,7 @@ INLINE float fast_exp(float x) {
 
 INLINE float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 
-// Cephes tanhf: an odd polynomial below |x| = 0.625, 1 - 2 / (e^{2|x|} + 1) above.
+// Cephes tanhf: an odd polynomial below |x| = 0.625, 1 - 2 / (e^{2|x|} + 1) above; a few ulp relative error.
 INLINE float fast_tanh(float x) {
     float ax = x < 0 ? -x : x;
     float large = 1.0f - 2.0f / (fast_exp(ax + ax) + 1.0f);
@@ -57,6 +57,11 @@ INLINE float fast_tanh(float x) {
     float small = p * z * x + x;
     return ax >= 0.625f ? large : small;
 }
+
+// tanh x = 2σ(2x) − 1: one exponential and one division, no second formula, but an absolute error of about
+// 1.2e-7 (an ulp of 1) rather than a relative one, so tanh of a tiny x is off by up to that much. The LSTM step
+// uses it, where tanh g and tanh c enter sums of O(1) terms.
+INLINE float fast_tanh_absolute(float x) { return 2.0f * fast_sigmoid(x + x) - 1.0f; }
 
 MULTIVERSION void rnn_sigmoid_f32(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = fast_sigmoid(x[i]);
@@ -76,35 +81,37 @@ MULTIVERSION void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, fl
         // The row's gate blocks and state rows never overlap (restrict on locals is not enough for clang).
 #pragma clang loop vectorize(assume_safety)
         for (size_t j = 0; j < h; j++) {
-            float i = fast_sigmoid(gi[j]), f = fast_sigmoid(gf[j]), c = fast_tanh(gg[j]), o = fast_sigmoid(go[j]);
+            float i = fast_sigmoid(gi[j]), f = fast_sigmoid(gf[j]), c = fast_tanh_absolute(gg[j]), o = fast_sigmoid(go[j]);
             gi[j] = i; gf[j] = f; gg[j] = c; go[j] = o;
             float cell = f * cp[j] + i * c;
-            float t = fast_tanh(cell);
+            float t = fast_tanh_absolute(cell);
             cn[j] = cell; tc[j] = t; hn[j] = o * t;
         }
     }
 }
 
 MULTIVERSION void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const float *tanhC,
-                                             const float *dOut, const float *dh, float *dc, float *dGates,
+                                             const float *dOut, const float *dh, float *dc, float *dGates, float *dBias,
                                              size_t rows, size_t hidden) {
     const size_t h = hidden, g = 4 * hidden;
+    float *restrict bi = dBias, *restrict bf = bi + h, *restrict bg = bi + 2 * h, *restrict bo = bi + 3 * h;
     for (size_t r = 0; r < rows; r++) {
         const float *restrict gi = gates + r * g, *restrict gf = gi + h, *restrict gg = gi + 2 * h, *restrict go = gi + 3 * h;
         const float *restrict cp = cPrev + r * h, *restrict tc = tanhC + r * h;
         const float *restrict dout = dOut + r * h, *restrict dhr = dh + r * h;
         float *restrict dcr = dc + r * h;
         float *restrict di = dGates + r * g, *restrict df = di + h, *restrict dg = di + 2 * h, *restrict dO = di + 3 * h;
-        // The row's gate blocks and state rows never overlap (restrict on locals is not enough for clang).
+        // The row's gate blocks, state rows and the bias sums never overlap (restrict on locals is not enough
+        // for clang).
 #pragma clang loop vectorize(assume_safety)
         for (size_t j = 0; j < h; j++) {
             float i = gi[j], f = gf[j], c = gg[j], o = go[j], t = tc[j];
             float dhj = dout[j] + dhr[j];
             float dcj = dcr[j] + dhj * o * (1.0f - t * t);
-            di[j] = dcj * c * i * (1.0f - i);
-            df[j] = dcj * cp[j] * f * (1.0f - f);
-            dg[j] = dcj * i * (1.0f - c * c);
-            dO[j] = dhj * t * o * (1.0f - o);
+            float dI = dcj * c * i * (1.0f - i), dF = dcj * cp[j] * f * (1.0f - f);
+            float dG = dcj * i * (1.0f - c * c), dOg = dhj * t * o * (1.0f - o);
+            di[j] = dI; df[j] = dF; dg[j] = dG; dO[j] = dOg;
+            bi[j] += dI; bf[j] += dF; bg[j] += dG; bo[j] += dOg;
             dcr[j] = dcj * f;
         }
     }
@@ -204,15 +211,20 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 
 size_t rnn_packed_size_f32(size_t k, size_t n) { return ((n + 15) / 16) * 16 * k; }
 
-void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n, float *packed) {
+MULTIVERSION void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n, float *packed) {
     size_t panels = (n + 15) / 16;
     for (size_t p = 0; p < panels; p++) {
         float *dst = packed + p * k * 16;
-        for (size_t kk = 0; kk < k; kk++) {
-            for (size_t i = 0; i < 16; i++) {
-                size_t j = p * 16 + i;
-                dst[kk * 16 + i] = j < n ? (transposed ? w[j * ldw + kk] : w[kk * ldw + j]) : 0.0f;
+        size_t j0 = p * 16, width = n - j0 < 16 ? n - j0 : 16;
+        if (width < 16) memset(dst, 0, k * 16 * sizeof(float));
+        if (transposed) {
+            // B[kk][j] = w[j·ldw + kk]: each of the panel's rows of w is read contiguously.
+            for (size_t i = 0; i < width; i++) {
+                const float *src = w + (j0 + i) * ldw;
+                for (size_t kk = 0; kk < k; kk++) dst[kk * 16 + i] = src[kk];
             }
+        } else {
+            for (size_t kk = 0; kk < k; kk++) memcpy(dst + kk * 16, w + kk * ldw + j0, width * sizeof(float));
         }
     }
 }
@@ -280,7 +292,7 @@ INLINE void micro_kernel(const size_t MR, const size_t NR, const struct terms *t
 // and k is long enough to amortise the wider A broadcasts. The 8-row path assumes m % 8 == 0 — every row
 // block is a full 8 rows, so it needs no remainder kernel — which `tall` checks. Measured (best of 15, AVX-512): 64×1024×256
 // 135 → 154 GFLOP/s, 32×128×512 125 → 150; but 32×512×128 drops 144 → 105, hence the k threshold.
-MULTIVERSION void rnn_gemm_packed2_f32(size_t m, size_t n, size_t k1, const float *a1, size_t lda1, const float *packed1,
+MULTIVERSION void rnn_gemm_packed_f32(size_t m, size_t n, size_t k1, const float *a1, size_t lda1, const float *packed1,
                                        size_t k2, const float *a2, size_t lda2, const float *packed2, const float *bias,
                                        float *c, size_t ldc, int accumulate) {
     const int tall = (m % 8 == 0) && (m % 6 != 0) && k1 + k2 >= 256;
@@ -313,9 +325,4 @@ MULTIVERSION void rnn_gemm_packed2_f32(size_t m, size_t n, size_t k1, const floa
             }
         }
     }
-}
-
-void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float *c,
-                         size_t ldc, int accumulate) {
-    rnn_gemm_packed2_f32(m, n, k, a, lda, packed, 0, NULL, 0, NULL, NULL, c, ldc, accumulate);
 }

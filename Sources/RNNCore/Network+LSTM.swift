@@ -39,6 +39,8 @@ extension Network {
         let dh = ws.dHiddenNext.pointer, dc = ws.dCellNext.pointer
         dh.update(repeating: 0, count: b * h)
         dc.update(repeating: 0, count: b * h)
+        let dBias = ws.columnSums.pointer
+        dBias.update(repeating: 0, count: g)
         packWeights(w, forward: false, workspace: ws)
 
         for step in stride(from: t - 1, through: 0, by: -1) {
@@ -48,7 +50,8 @@ extension Network {
             // d[i f g o] at the pre-activations: dc⊙g⊙i(1−i), dc⊙c_{t−1}⊙f(1−f), dc⊙i⊙(1−g²), dh⊙tanh c_t⊙o(1−o)
             // dc_{t−1} = dc⊙f;  dh_{t−1} = dG_t · W_hh;  dx_t = dG_t · W_ih
             ws.traceHiddenGradient(layer: l, step: step, dOut: dOutT, dNext: dh)
-            Scalar.lstmStepBackward(gates: gt, cellPrev: cPrev, tanhCell: tct, dOutput: dOutT, dHidden: dh, dCell: dc, dGates: dgt, rows: b, hidden: h)
+            Scalar.lstmStepBackward(gates: gt, cellPrev: cPrev, tanhCell: tct, dOutput: dOutT, dHidden: dh, dCell: dc, dGates: dgt,
+                                    dBias: dBias, rows: b, hidden: h)
             // No gradient flows into the initial state: it is a constant (zero or carried across the cut).
             if step > 0 {
                 recurrentBackward(dgt, rows: b, weights: w, workspace: ws, accumulate: false, into: dh)
@@ -59,7 +62,13 @@ extension Network {
                 Scalar.gemmPacked(m: b, n: d, dx, plus: nil, bias: nil, accumulate: false, c: dInput + step * b * d, ldc: d)
             }
         }
-        finishLayerBackward(layer: l, weights: w, gradients: dw, dInputGates: dG, dHiddenGates: dG, input: input,
-                            dInput: nil, workspace: ws)
+        // The weight gradients of all steps, one GEMM each; both biases' gradients are the gate gradients' sums.
+        accumulateWeightGradients(dGates: dG, rows: b * t, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBiases: [], workspace: ws)
+        accumulateWeightGradients(dGates: dG, rows: b * t, gates: g, x: ws.hidden[l].pointer, width: h, dWeights: dw.hiddenWeights,
+                                  dBiases: [], workspace: ws)
+        for j in 0..<g {
+            dw.inputBias[j] += dBias[j]
+            dw.hiddenBias[j] += dBias[j]
+        }
     }
 }

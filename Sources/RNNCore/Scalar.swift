@@ -42,11 +42,12 @@ public protocol RNNScalar: BinaryFloatingPoint, Sendable where RawSignificand: F
     static func lstmStepForward(
         gates: UnsafeMutablePointer<Self>, cellPrev: UnsafePointer<Self>, cellNext: UnsafeMutablePointer<Self>,
         tanhCell: UnsafeMutablePointer<Self>, hiddenNext: UnsafeMutablePointer<Self>, rows: Int, hidden: Int)
-    /// The pointwise part of one LSTM step backward for `rows` rows (see `Network+LSTM.swift`).
+    /// The pointwise part of one LSTM step backward for `rows` rows (see `Network+LSTM.swift`); adds the
+    /// column sums of the gate gradients to `dBias` [4H].
     static func lstmStepBackward(
         gates: UnsafePointer<Self>, cellPrev: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
         dOutput: UnsafePointer<Self>, dHidden: UnsafePointer<Self>, dCell: UnsafeMutablePointer<Self>,
-        dGates: UnsafeMutablePointer<Self>, rows: Int, hidden: Int)
+        dGates: UnsafeMutablePointer<Self>, dBias: UnsafeMutablePointer<Self>, rows: Int, hidden: Int)
     /// Adam's (and AdamW's) update of `count` parameters: g' = g + l2·p; m = β1·m + (1−β1)·g';
     /// v = β2·v + (1−β2)·g'²; p = p·decay − stepSize · m / (√v / rootC2 + ε).
     static func adamUpdate(
@@ -167,7 +168,7 @@ extension RNNScalar {
     public static func lstmStepBackward(
         gates: UnsafePointer<Self>, cellPrev: UnsafePointer<Self>, tanhCell: UnsafePointer<Self>,
         dOutput: UnsafePointer<Self>, dHidden: UnsafePointer<Self>, dCell: UnsafeMutablePointer<Self>,
-        dGates: UnsafeMutablePointer<Self>, rows: Int, hidden h: Int
+        dGates: UnsafeMutablePointer<Self>, dBias: UnsafeMutablePointer<Self>, rows: Int, hidden h: Int
     ) {
         for r in 0..<rows {
             let row = gates + r * 4 * h, drow = dGates + r * 4 * h, o = r * h
@@ -181,6 +182,7 @@ extension RNNScalar {
                 drow[3 * h + j] = dh * t * og * (1 - og)
                 dCell[o + j] = dc * f
             }
+            for j in 0..<(4 * h) { dBias[j] += drow[j] }
         }
     }
 }
@@ -245,7 +247,7 @@ extension Float: RNNScalar {
         m: Int, n: Int, _ first: PackedTerm<Float>, plus second: PackedTerm<Float>?, bias: UnsafePointer<Float>?, accumulate: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        rnn_gemm_packed2_f32(m, n, first.k, first.a, first.lda, first.packed, second?.k ?? 0, second?.a, second?.lda ?? 0,
+        rnn_gemm_packed_f32(m, n, first.k, first.a, first.lda, first.packed, second?.k ?? 0, second?.a, second?.lda ?? 0,
                              second?.packed, bias, c, ldc, accumulate ? 1 : 0)
     }
     public static func lstmStepForward(
@@ -257,9 +259,9 @@ extension Float: RNNScalar {
     public static func lstmStepBackward(
         gates: UnsafePointer<Float>, cellPrev: UnsafePointer<Float>, tanhCell: UnsafePointer<Float>,
         dOutput: UnsafePointer<Float>, dHidden: UnsafePointer<Float>, dCell: UnsafeMutablePointer<Float>,
-        dGates: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
+        dGates: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>, rows: Int, hidden: Int
     ) {
-        rnn_lstm_step_backward_f32(gates, cellPrev, tanhCell, dOutput, dHidden, dCell, dGates, rows, hidden)
+        rnn_lstm_step_backward_f32(gates, cellPrev, tanhCell, dOutput, dHidden, dCell, dGates, dBias, rows, hidden)
     }
     // The optimizers in C: the square root and the division vectorise there.
     public static func adamUpdate(

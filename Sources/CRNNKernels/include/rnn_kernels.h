@@ -19,9 +19,10 @@ void rnn_lstm_step_forward_f32(float *gates, const float *cPrev, float *cNext, f
 
 // The pointwise part of one LSTM step backward. dOut: gradient arriving at h_t [rows, H]; dh: gradient
 // from step t+1 through the recurrence [rows, H] (read); dc: the cell gradient from step t+1 (read, then
-// overwritten with the one for step t-1); writes dGates [rows, 4H] at the pre-activations.
+// overwritten with the one for step t-1); writes dGates [rows, 4H] at the pre-activations and adds their
+// column sums to dBias [4H] (the bias gradient, summed row by row as the steps go).
 void rnn_lstm_step_backward_f32(const float *gates, const float *cPrev, const float *tanhC, const float *dOut,
-                                const float *dh, float *dc, float *dGates, size_t rows, size_t hidden);
+                                const float *dh, float *dc, float *dGates, float *dBias, size_t rows, size_t hidden);
 
 // Softmax of each of `rows` rows of `columns` logits, in place; logSumExp[r] = log Σ exp(x[r, :]),
 // computed stably (max subtracted), so a cross-entropy is logSumExp[r] - logit[target].
@@ -51,12 +52,9 @@ void rnn_rmsprop_f32(float *p, const float *g, float *sq, float *buf, size_t n, 
 // packed[(p * k + kk) * 16 + i] = B[kk][16p + i], zero beyond n. Size: rnn_packed_size_f32(k, n) floats.
 size_t rnn_packed_size_f32(size_t k, size_t n);
 void rnn_pack_f32(const float *w, size_t ldw, int transposed, size_t k, size_t n, float *packed);
-// C[m, n] = A[m, k] · B (accumulate = 0) or C += A · B (accumulate = 1), row-major A (lda) and C (ldc).
-void rnn_gemm_packed_f32(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                         float *c, size_t ldc, int accumulate);
-// C (=|+=) A1 · B1 + A2 · B2 + bias: two terms over packed operands of the same n (k2 = 0: the first alone),
+// C[m, n] (=|+=) A1 · B1 + A2 · B2 + bias: two terms over packed operands of the same n (k2 = 0: the first alone),
 // summed in registers; bias [n] (or NULL) added to every row. The LSTM's gates x_t·W_ihᵀ + h·W_hhᵀ + b.
-void rnn_gemm_packed2_f32(size_t m, size_t n, size_t k1, const float *a1, size_t lda1, const float *packed1,
+void rnn_gemm_packed_f32(size_t m, size_t n, size_t k1, const float *a1, size_t lda1, const float *packed1,
                           size_t k2, const float *a2, size_t lda2, const float *packed2, const float *bias,
                           float *c, size_t ldc, int accumulate);
 #endif
