@@ -4,7 +4,8 @@
 /// The input projection runs inside each step: x_t·W_ihᵀ and h·W_hhᵀ are summed in the product's registers
 /// with the bias, over weights packed once per pass, so the gates are written once per step and never
 /// broadcast or re-read (one large GEMM over all steps, then the recurrent product adding into its output,
-/// cost two passes over the gates). Backward likewise computes each step's input gradient dG_t·W_ih while
+/// cost two passes over the gates). Each step's [x_t | h_{t−1}] rows are kept side by side (`stepInputs`), so
+/// backward takes both weight gradients in one GEMM; it computes each step's input gradient dG_t·W_ih while
 /// dG_t is still in cache.
 extension Network {
     func lstmForward<Scalar: RNNScalar>(
@@ -16,15 +17,22 @@ extension Network {
         for j in 0..<g { bias[j] = w.inputBias[j] + w.hiddenBias[j] }
         packWeights(w, forward: true, workspace: ws)
 
+        let xh = ws.stepInputs[l].pointer, width = d + h
         for step in 0..<t {
             let gt = gates + step * b * g
             let hPrev = hs + step * b * h, hNext = hPrev + b * h
             let cPrev = cs + step * b * h, cNext = cPrev + b * h
             let tct = tc + step * b * h
-            let x = PackedTerm(a: input + step * b * d, lda: d, k: d, packed: ws.packedInputForward.pointer, weights: w.inputWeights,
+            let xht = xh + step * b * width
+            for r in 0..<b {
+                (xht + r * width).update(from: input + (step * b + r) * d, count: d)
+                (xht + r * width + d).update(from: hPrev + r * h, count: h)
+            }
+            let x = PackedTerm(a: UnsafePointer(xht), lda: width, k: d, packed: ws.packedInputForward.pointer, weights: w.inputWeights,
                                ldw: d, transposed: true)
-            Scalar.gemmPacked(m: b, n: g, x, plus: hiddenForwardTerm(hPrev, weights: w, workspace: ws), bias: bias,
-                              accumulate: false, c: gt, ldc: g)
+            let hidden = PackedTerm(a: UnsafePointer(xht + d), lda: width, k: h, packed: ws.packedForward.pointer, weights: w.hiddenWeights,
+                                    ldw: h, transposed: true)
+            Scalar.gemmPacked(m: b, n: g, x, plus: hidden, bias: bias, accumulate: false, c: gt, ldc: g)
             Scalar.lstmStepForward(gates: gt, cellPrev: cPrev, cellNext: cNext, tanhCell: tct, hiddenNext: hNext, rows: b, hidden: h)
         }
     }
@@ -62,10 +70,16 @@ extension Network {
                 Scalar.gemmPacked(m: b, n: d, dx, plus: nil, bias: nil, accumulate: false, c: dInput + step * b * d, ldc: d)
             }
         }
-        // The weight gradients of all steps, one GEMM each; both biases' gradients are the gate gradients' sums.
-        accumulateWeightGradients(dGates: dG, rows: b * t, gates: g, x: input, width: d, dWeights: dw.inputWeights, dBiases: [], workspace: ws)
-        accumulateWeightGradients(dGates: dG, rows: b * t, gates: g, x: ws.hidden[l].pointer, width: h, dWeights: dw.hiddenWeights,
-                                  dBiases: [], workspace: ws)
+        // Both weight gradients of all steps in one GEMM, [dW_ih | dW_hh] = dGᵀ · [x | h_prev] (one pass over dG
+        // instead of two); both biases' gradients are the gate gradients' sums.
+        let width = d + h, dW = ws.weightGradients.pointer
+        Scalar.gemm(transA: true, transB: false, m: g, n: width, k: b * t, alpha: 1, a: dG, lda: g, b: ws.stepInputs[l].pointer,
+                    ldb: width, beta: 0, c: dW, ldc: width)
+        for r in 0..<g {
+            let row = dW + r * width, ih = dw.inputWeights + r * d, hh = dw.hiddenWeights + r * h
+            for j in 0..<d { ih[j] += row[j] }
+            for j in 0..<h { hh[j] += row[d + j] }
+        }
         for j in 0..<g {
             dw.inputBias[j] += dBias[j]
             dw.hiddenBias[j] += dBias[j]

@@ -8,6 +8,9 @@
 /// - `cell[l]`    [(T+1)·B, H]: the LSTM cell state, laid out the same way
 /// - `gates[l]`   [N, G]: activated gates (LSTM i f g o; GRU r z n)
 /// - `tanhCell[l]`[N, H]: tanh(c_t) (LSTM)
+/// - `stepInputs[l]` [N, D+H]: row (t, b) holds [x_t | h_{t−1}] (LSTM): the forward product reads its two terms
+///   from it and the backward pass takes both weight gradients in one GEMM over it
+/// - `weightGradients` [G, D+H]: that GEMM's result, before it is added to dW_ih and dW_hh (LSTM)
 /// - `hiddenGateN[l]` [N, H]: W_hn·h + b_hn (GRU)
 /// - `dGates[l]`, `dGatesHidden[l]` [N, G]: gradients at the gate pre-activations (the second for GRU)
 /// - `dHidden[l]` [N, H]: gradient arriving at the layer's outputs
@@ -35,6 +38,8 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
     let cell: [Buffer<Scalar>]
     let gates: [Buffer<Scalar>]
     let tanhCell: [Buffer<Scalar>]
+    let stepInputs: [Buffer<Scalar>]
+    let weightGradients: Buffer<Scalar>
     let hiddenGateN: [Buffer<Scalar>]
     let stepHidden: [Buffer<Scalar>]
     let dGates: [Buffer<Scalar>]
@@ -80,6 +85,9 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         cell = perLayer((t + 1) * b * h, when: isLSTM)
         gates = perLayer(n * g)
         tanhCell = perLayer(n * h, when: isLSTM)
+        let widestInput = (0..<layers).map { spec.inputWidth(ofLayer: $0) }.max() ?? 0
+        stepInputs = (0..<layers).map { l in Buffer(count: isLSTM ? n * (spec.inputWidth(ofLayer: l) + h) : 0) }
+        weightGradients = Buffer(count: isLSTM ? g * (widestInput + h) : 0)
         hiddenGateN = perLayer(n * h, when: isGRU)
         stepHidden = perLayer(b * g, when: isGRU)
         dGates = perLayer(n * g)
@@ -95,7 +103,6 @@ public final class Workspace<Scalar: RNNScalar>: @unchecked Sendable {
         columnSums = Buffer(count: max(g, spec.outputSize))
         packedForward = Buffer(count: Scalar.packedCount(k: h, n: g))
         packedBackward = Buffer(count: Scalar.packedCount(k: g, n: h))
-        let widestInput = (0..<layers).map { spec.inputWidth(ofLayer: $0) }.max() ?? 0
         packedInputForward = Buffer(count: isLSTM ? Scalar.packedCount(k: widestInput, n: g) : 0)
         packedInputBackward = Buffer(count: isLSTM ? Scalar.packedCount(k: g, n: widestInput) : 0)
         let rows = spec.targets == .everyStep ? n : b
