@@ -29,10 +29,15 @@ a = ap.parse_args()
 bench = os.path.join(root, ".build", "release", "rnn-bench")
 
 
+kernels = set()
+
+
 def ours(config, *flags):
     out = subprocess.run([bench, "core", "--config", config, "--json", *flags], check=True, capture_output=True, text=True).stdout
     rows = [json.loads(line) for line in out.splitlines()]
-    return next(r for r in rows if r["config"] == config), next(r["gflops"] for r in rows if r["config"] == "sgemm")
+    sgemm = next(r for r in rows if r["config"] == "sgemm")
+    kernels.add(sgemm["blas_core"])
+    return next(r for r in rows if r["config"] == config), sgemm["gflops"]
 
 
 def torch(config, threads):
@@ -41,6 +46,8 @@ def torch(config, threads):
 
 
 med = statistics.median
+if "OPENBLAS_CORETYPE" in os.environ:
+    print(f"note: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} is set and fixes OpenBLAS's kernels (and the sgemm rate)")
 if not a.scaling:
     print(f"1 thread, {a.rounds} alternating rounds (medians)")
     print("config  rnnd tokens/s  torch tokens/s  rnnd/torch  rnnd GFLOP/s  % of sgemm  sgemm GFLOP/s")
@@ -68,3 +75,4 @@ else:
             r2t.append(two["tokens_per_s"] / theirs); share.append(two["allreduce_update_pct"])
         print(f"{c:<7} {med(w1):>9,.0f}  {med(w2):>9,.0f}  {med(b2):>15,.0f}  {med(t2):>16,.0f}  {med(r21):>4.2f}x"
               f"  {med(r2b):>12.2f}x  {med(r2t):>8.2f}x  {med(share):>5.1f}%")
+print(f"(OpenBLAS kernels: {', '.join(sorted(kernels))})")

@@ -15,6 +15,16 @@ enum BenchmarkConfig: String, CaseIterable, ExpressibleByArgument {
         }
     }
 
+    /// Timed steps when --steps is not given: about a second's worth, at least 20. Millisecond steps need
+    /// hundreds for a stable median on a shared machine (TS over 20 steps swung by ±30%).
+    var defaultTimedSteps: Int {
+        switch self {
+        case .S: 100
+        case .M, .L: 20
+        case .TS: 500
+        }
+    }
+
     var batchSize: Int { self == .M || self == .L ? 64 : 32 }
     var seqLen: Int {
         switch self {

@@ -28,15 +28,15 @@ struct CoreBenchmark: ParsableCommand {
     @Option(help: "Time the data-parallel trainer with this many replicas instead of the bare core step.")
     var workers: Int?
 
-    @Option(help: "The number of timed steps per configuration (after 3 warm-up steps).")
-    var steps: Int = 20
+    @Option(help: "The number of timed steps per configuration, after 3 warm-up steps (default: about a second's worth, at least 20: S 100, M 20, L 20, TS 500).")
+    var steps: Int?
 
     @Flag(help: "Print one JSON object per line instead of a table.")
     var json = false
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
@@ -51,12 +51,12 @@ struct CoreBenchmark: ParsableCommand {
             var row = Row(config: c.rawValue, blasThreads: threads, stepMilliseconds: nil, tokensPerSecond: nil, gflops: 0)
             let seconds: Double
             if let workers {
-                let measured = try TrainerStepTimer(config: c, workers: workers).measure(steps: steps)
+                let measured = try TrainerStepTimer(config: c, workers: workers).measure(steps: steps ?? c.defaultTimedSteps)
                 seconds = measured.stepSeconds
                 row.workers = workers
                 row.reduceShare = measured.reduceShare
             } else {
-                seconds = StepTimer(config: c).medianStepSeconds(steps: steps)
+                seconds = StepTimer(config: c).medianStepSeconds(steps: steps ?? c.defaultTimedSteps)
             }
             row.stepMilliseconds = seconds * 1e3
             row.tokensPerSecond = Double(c.batchSize * c.seqLen) / seconds
