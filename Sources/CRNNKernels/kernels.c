@@ -237,27 +237,25 @@ struct terms {
     const float *bias;  // at the block's first column, or NULL
 };
 
+// acc[r][q] += Σ_kk a[r·lda + kk] · panel q's row kk: MR·NR fused multiply-adds per NR loads and MR broadcasts.
+INLINE void accumulate_term(const size_t MR, const size_t NR, v16 acc[8][4], const float *a, size_t lda, const float *p, size_t k) {
+    for (size_t kk = 0; kk < k; kk++) {
+        v16 b[4];
+        for (size_t q = 0; q < NR; q++) b[q] = *(const v16u *)(p + q * k * 16 + kk * 16);
+        for (size_t r = 0; r < MR; r++) {
+            float av = a[r * lda + kk];
+            for (size_t q = 0; q < NR; q++) acc[r][q] += b[q] * av;
+        }
+    }
+}
+
 INLINE void micro_kernel(const size_t MR, const size_t NR, const struct terms *t, float *c, size_t ldc, size_t ncols,
                          int accumulate) {
     v16 acc[8][4];
     for (size_t r = 0; r < MR; r++)
         for (size_t q = 0; q < NR; q++) acc[r][q] = (v16){0};
-    for (size_t kk = 0; kk < t->k1; kk++) {
-        v16 b[4];
-        for (size_t q = 0; q < NR; q++) b[q] = *(const v16u *)(t->p1 + q * t->k1 * 16 + kk * 16);
-        for (size_t r = 0; r < MR; r++) {
-            float av = t->a1[r * t->lda1 + kk];
-            for (size_t q = 0; q < NR; q++) acc[r][q] += b[q] * av;
-        }
-    }
-    for (size_t kk = 0; kk < t->k2; kk++) {
-        v16 b[4];
-        for (size_t q = 0; q < NR; q++) b[q] = *(const v16u *)(t->p2 + q * t->k2 * 16 + kk * 16);
-        for (size_t r = 0; r < MR; r++) {
-            float av = t->a2[r * t->lda2 + kk];
-            for (size_t q = 0; q < NR; q++) acc[r][q] += b[q] * av;
-        }
-    }
+    accumulate_term(MR, NR, acc, t->a1, t->lda1, t->p1, t->k1);
+    accumulate_term(MR, NR, acc, t->a2, t->lda2, t->p2, t->k2);
     for (size_t q = 0; q < NR; q++) {
         size_t col = q * 16;
         if (col + 16 <= ncols) {

@@ -15,9 +15,16 @@ struct MemoryEstimate {
         let optimizerCopies = Trainer.optimizerKind(config).stateBufferCount
         let w = config.workers
         let rows = (data.batchSize + w - 1) / w
-        let perStep = config.layers * config.hiddenSize * (spec.cell.gateCount * 2 + 6) + spec.outputSize * 2 + spec.inputWidth
+        let h = spec.hiddenSize, g = spec.cell.gateCount * h
+        let widths = (0..<spec.layers).map { spec.inputWidth(ofLayer: $0) }
+        // The LSTM also keeps each step's [x_t | h_{t−1}] rows, and packs W_ih as well as W_hh.
+        let stepInputs = spec.cell == .lstm ? widths.reduce(0) { $0 + $1 + h } : 0
+        let perStep = spec.layers * h * (spec.cell.gateCount * 2 + 6) + stepInputs + spec.outputSize * 2 + spec.inputWidth
         let activations = rows * data.seqLen * perStep
-        let floats = p * (2 + w + optimizerCopies) + p * (1 + optimizerCopies) + w * activations
+        // Per worker, one layer's weights packed forward and backward, and the LSTM's weight-gradient scratch.
+        let widest = widths.max() ?? 0
+        let packed = 2 * g * h + (spec.cell == .lstm ? 3 * g * widest + g * h : 0)
+        let floats = p * (2 + w + optimizerCopies) + p * (1 + optimizerCopies) + w * (activations + packed)
         bytes = floats * MemoryLayout<Float>.size
         parameters = p
     }
