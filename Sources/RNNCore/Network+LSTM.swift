@@ -37,6 +37,7 @@ extension Network {
         }
     }
 
+    /// `input` is not read: the forward pass kept each step's input in `stepInputs`, beside h_{t−1}.
     func lstmBackward<Scalar: RNNScalar>(
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>

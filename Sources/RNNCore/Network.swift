@@ -366,8 +366,9 @@ extension Network {
     ///
     /// - Parameters:
     ///   - dInputGates: gradient at the input-side pre-activations [N, G].
-    ///   - dHiddenGates: at the hidden-side pre-activations; the same matrix for LSTM and RNN, whose two
-    ///     biases then get the same gradient; GRU's differ in the n gate.
+    ///   - dHiddenGates: at the hidden-side pre-activations; the same matrix for the RNN, whose two biases
+    ///     then get the same gradient; GRU's differ in the n gate. (The LSTM finishes its own pass: see
+    ///     `Network+LSTM.swift`.)
     func finishLayerBackward<Scalar: RNNScalar>(
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         dInputGates: UnsafePointer<Scalar>, dHiddenGates: UnsafePointer<Scalar>,
@@ -386,7 +387,7 @@ extension Network {
     }
 
     /// dW += dGᵀ · X, and db += Σ_rows dG for each of `dBiases`: the weight gradients of all time steps in one
-    /// GEMM. LSTM and RNN pass both biases at once (their gradients are equal), so the rows are summed once.
+    /// GEMM. The RNN passes both biases at once (their gradients are equal), so the rows are summed once.
     func accumulateWeightGradients<Scalar: RNNScalar>(
         dGates: UnsafePointer<Scalar>, rows: Int, gates: Int, x: UnsafePointer<Scalar>, width: Int,
         dWeights: UnsafeMutablePointer<Scalar>, dBiases: [UnsafeMutablePointer<Scalar>], workspace ws: Workspace<Scalar>
