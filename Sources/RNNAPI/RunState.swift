@@ -43,6 +43,8 @@ public enum EventKind: String, Sendable, Codable, CaseIterable, CustomStringConv
     case queued, running, paused, interrupted, completed, failed, cancelled
     /// A cancel was asked of a running run; it takes effect at the next step boundary.
     case cancelRequested = "cancel_requested"
+    /// A pause was asked of a running run; it takes effect at the next step boundary.
+    case pauseRequested = "pause_requested"
     /// Something the user should know that changed nothing (workers clamped to the cores).
     case notice
     /// The run was created from another run's checkpoint.

@@ -1,7 +1,7 @@
 /// An error of the daemon's own set-up: its configuration, its state directory, its lock.
 public struct DaemonError: Error, Equatable, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: Hashable, Sendable { case invalidConfig, locked, io }
+        private enum Value: Hashable, Sendable { case invalidConfig, locked, io, missingDataset }
         private let value: Value
         /// A flag, an RNND_* variable or the config file is wrong; the message names it.
         public static let invalidConfig = Code(value: .invalidConfig)
@@ -9,6 +9,8 @@ public struct DaemonError: Error, Equatable, CustomStringConvertible, Sendable {
         public static let locked = Code(value: .locked)
         /// A file or directory could not be created or opened.
         public static let io = Code(value: .io)
+        /// A run's dataset file is gone from the state directory (uploading the same bytes again restores it).
+        public static let missingDataset = Code(value: .missingDataset)
         public var description: String { "\(value)" }
     }
 

@@ -60,6 +60,7 @@ public struct DaemonSettings: Equatable, Sendable {
         Key(name: "mpi.max_hosts", environment: "RNND_MPI_MAX_HOSTS", flag: "--mpi-max-hosts"),
         Key(name: "mpi.rank_timeout", environment: "RNND_MPI_RANK_TIMEOUT", flag: "--mpi-rank-timeout"),
         Key(name: "mpi.heartbeat_timeout", environment: "RNND_MPI_HEARTBEAT_TIMEOUT", flag: "--mpi-heartbeat-timeout"),
+        Key(name: "mpi.launch_timeout", environment: "RNND_MPI_LAUNCH_TIMEOUT", flag: "--mpi-launch-timeout"),
     ]
 
     public static let defaultConfigFile = "/etc/rnnd/rnnd.toml"
@@ -174,6 +175,7 @@ public struct DaemonSettings: Equatable, Sendable {
         (s.mpi.maxHosts, sources["mpi.max_hosts"]) = try integer("mpi.max_hosts", default: 64, range: 1...4096)
         (s.mpi.rankTimeout, sources["mpi.rank_timeout"]) = try integer("mpi.rank_timeout", default: 120, range: 1...86_400)
         (s.mpi.heartbeatTimeout, sources["mpi.heartbeat_timeout"]) = try integer("mpi.heartbeat_timeout", default: 120, range: 1...86_400)
+        (s.mpi.launchTimeout, sources["mpi.launch_timeout"]) = try integer("mpi.launch_timeout", default: 30, range: 1...3_600)
         if let text = environment["RNND_FAULT_WINDOW_MS"] {
             guard let ms = Int(text), (0...10_000).contains(ms) else {
                 throw DaemonError(.invalidConfig, "RNND_FAULT_WINDOW_MS: must be an integer in 0…10000 (milliseconds), got \"\(text)\"")
@@ -202,6 +204,9 @@ public struct MPISettings: Equatable, Sendable {
     public var rankTimeout = 120
     /// Seconds without a report from rank 0 (or 10 × the median step, if longer) before rnnd stops mpirun.
     public var heartbeatTimeout = 120
+    /// Seconds from starting mpirun until every rank is up (rank 0's first report) before the launch counts as
+    /// failed: a host that cannot be reached, an ssh that waits.
+    public var launchTimeout = 30
 
     public init() {}
 
@@ -220,5 +225,6 @@ public struct MPISettings: Equatable, Sendable {
     public static func == (a: MPISettings, b: MPISettings) -> Bool {
         a.mpirun == b.mpirun && a.worker == b.worker && a.network == b.network && a.mca.map { "\($0)=\($1)" } == b.mca.map { "\($0)=\($1)" }
             && a.maxHosts == b.maxHosts && a.rankTimeout == b.rankTimeout && a.heartbeatTimeout == b.heartbeatTimeout
+            && a.launchTimeout == b.launchTimeout
     }
 }

@@ -19,9 +19,11 @@ extension Trainer: TrainingProcess {
 }
 
 /// A multi-host run ended without a word from its ranks: a host died, was cut off, or mpirun was stopped by
-/// the heartbeat watchdog. The run is requeued and resumes from its last checkpoint.
+/// the heartbeat watchdog — or its ranks never all started (`launch`: a host that cannot be reached, named
+/// with the launcher's own message). The run is requeued with backoff and resumes from its last checkpoint.
 struct HostLost: Error, CustomStringConvertible {
     let description: String
+    var launch = false
 }
 
 /// One multi-host run: rnnd starts `mpirun` as a child in a process group of its own, with a hostfile it
@@ -30,7 +32,8 @@ struct HostLost: Error, CustomStringConvertible {
 /// reports to, asks for a stop with a line on mpirun's stdin, and stops mpirun — SIGTERM, then SIGKILL to
 /// its whole process group — when rank 0 falls silent for longer than the heartbeat timeout.
 final class MultiHostRun: TrainingProcess, @unchecked Sendable {
-    // @unchecked Sendable: `step`, `outcome`, `failure`, `lastReport` and `stepTimes` are guarded by `lock`.
+    // @unchecked Sendable: `step`, `outcome`, `failure`, `lastReport`, `stepTimes`, `stderrTail` and `connected`
+    // are guarded by `lock`.
     let hosts: [String]
     let arguments: [String]
     let settings: MPISettings
@@ -43,6 +46,8 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
     private var lastReport = DispatchTime.now().uptimeNanoseconds
     private var stepTimes: [Double] = []
     private var stderrTail: [String] = []
+    /// Rank 0 reported that every rank is up: the launch is over.
+    private var connected = false
 
     var step: Int { lock.withLock { lastStep } }
 
@@ -99,12 +104,32 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
             Thread { [self] in child.readLines(child.stderr) { self.handleError($0) } },
         ]
         for reader in readers { reader.start() }
+        // What mpirun starts (ssh to each host among it) may leave its process group; the tree is followed
+        // while mpirun lives, so that everything it started can be ended with it.
+        var tree = ProcessTree(root: child.pid)
+        let launchStarted = DispatchTime.now().uptimeNanoseconds
         var stopSent = false, silentSince: Double?
         var status: Int32?
+        enum Cut { case stoppedDuringLaunch, launchTimedOut }
+        var cut: Cut?
+        var polls = 0
         while status == nil {
             Thread.sleep(forTimeInterval: 0.1)
+            polls += 1
+            if polls % 5 == 1 { tree.refresh() }
             status = child.exitStatus()
             if status != nil { break }
+            let connected = lock.withLock { self.connected }
+            if !connected {
+                // The launch: nothing trains yet, so a stop needs no checkpoint and ends it at once.
+                if control.stopRequested { cut = .stoppedDuringLaunch; break }
+                if Double(DispatchTime.now().uptimeNanoseconds - launchStarted) / 1e9 > Double(settings.launchTimeout) {
+                    logger.error("the ranks did not all start within mpi.launch_timeout \(settings.launchTimeout) s: stopping mpirun")
+                    cut = .launchTimedOut
+                    break
+                }
+                continue
+            }
             if control.stopRequested && !stopSent {
                 child.send(control.stopIsFinal ? "cancel\n" : "stop\n")
                 stopSent = true
@@ -119,28 +144,59 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
                 silentSince = silent
                 child.signal(SIGTERM)
             } else if let since = silentSince, silent > since + 10 {
+                tree.refresh()
                 child.killGroup()
             }
         }
-        // Whatever mpirun left in its process group goes with it.
+        // Whatever mpirun started goes with it: its process group, and every process of its tree outside it.
+        tree.refresh()
         child.killGroup()
+        tree.killAll()
+        let exited = child.waitForExit(seconds: 10)
         child.closeStdin()
         child.waitForReaders(readers, seconds: 5)
         let (outcome, failure, tail) = lock.withLock { (self.outcome, self.failure, stderrTail) }
+        let named = "hosts \(hosts.joined(separator: ", "))"
+        switch cut {
+        case .stoppedDuringLaunch?:
+            logger.info("stopped during the launch (\(named))")
+            return .stopped(checkpoint: nil)
+        case .launchTimedOut?:
+            throw HostLost(description: "the ranks did not all start within mpi.launch_timeout \(settings.launchTimeout) s (\(named))"
+                           + Self.launcherMessage(tail), launch: true)
+        case nil: break
+        }
         if let failure {
             throw TrainingError(Self.code(failure.code), failure.message)
         }
-        if let outcome, status == 0 { return outcome }
+        let exitStatus = status ?? exited ?? -1
+        if let outcome, exitStatus == 0 { return outcome }
+        if !lock.withLock({ connected }) {
+            throw HostLost(description: "mpirun exited with status \(exitStatus) before every rank started (\(named))" + Self.launcherMessage(tail), launch: true)
+        }
         let cause: String
         if silentSince != nil {
             cause = "rank 0 sent no report within mpi.heartbeat_timeout; mpirun was stopped"
-        } else if status == 75 {
+        } else if exitStatus == 75 {
             cause = "a rank gave up waiting for the others (mpi.rank_timeout \(settings.rankTimeout) s): a host or the network is gone"
         } else {
-            cause = "mpirun exited with status \(status!)"
+            cause = "mpirun exited with status \(exitStatus)"
         }
         let detail = tail.last { $0.contains("noticed that process rank") || $0.contains("rnnd-worker rank") } ?? tail.last
-        throw HostLost(description: cause + (detail.map { ": \($0)" } ?? "") + " (hosts \(hosts.joined(separator: ", ")))")
+        throw HostLost(description: cause + (detail.map { ": \($0)" } ?? "") + " (\(named))")
+    }
+
+    /// What the launcher (ssh, or the `plm_rsh_agent`) said on mpirun's stderr about a host it could not
+    /// start a rank on — its own words, which name the host — or else mpirun's last lines.
+    static func launcherMessage(_ tail: [String]) -> String {
+        let lines = tail.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.allSatisfy { $0 == "-" } }
+        let telling = lines.filter { line in
+            let lower = line.lowercased()
+            return ["ssh", "connect to host", "resolve", "refused", "unreachable", "no route", "denied", "timed out", "unknown host"]
+                .contains { lower.contains($0) }
+        }
+        let chosen = telling.isEmpty ? Array(lines.suffix(2)) : Array(telling.prefix(3))
+        return chosen.isEmpty ? "; the launcher said nothing" : ": " + chosen.joined(separator: " / ")
     }
 
     private static func code(_ name: String) -> TrainingError.Code {
@@ -163,7 +219,11 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
         }
         lock.withLock { lastReport = DispatchTime.now().uptimeNanoseconds }
         switch message {
+        case .connected(let ranks):
+            lock.withLock { connected = true }
+            logger.info("\(ranks) ranks up")
         case .started(let step, let ranks):
+            lock.withLock { connected = true }
             logger.info("\(ranks) ranks up, training from step \(step)")
         case .event(let event):
             if case .step(let m) = event {
@@ -260,6 +320,16 @@ final class ChildProcess: @unchecked Sendable {
         _ = bytes.withUnsafeMutableBytes { write(stdin, $0.baseAddress, $0.count) }
     }
 
+    /// Waits up to `seconds` for the child to exit; its status, or nil if it did not.
+    func waitForExit(seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let status = exitStatus() { return status }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return exitStatus()
+    }
+
     func closeStdin() { close(stdin) }
     func signal(_ signal: Int32) { kill(pid, signal) }
     /// SIGKILL to the whole process group (mpirun and what it started on this machine).
@@ -288,6 +358,56 @@ final class ChildProcess: @unchecked Sendable {
     func waitForReaders(_ threads: [Thread], seconds: Double) {
         let deadline = Date().addingTimeInterval(seconds)
         while threads.contains(where: { !$0.isFinished }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+/// The processes a child started, followed through /proc while it lives: a process that leaves the child's
+/// process group (ssh puts itself in a session of its own) is still found, and is ended with it. Each is
+/// remembered with its start time, so that a pid reused by an unrelated process is never signalled.
+struct ProcessTree {
+    let root: pid_t
+    private(set) var known: [pid_t: UInt64] = [:]
+
+    init(root: pid_t) { self.root = root }
+
+    /// Adds the root's current descendants.
+    mutating func refresh() {
+        var parents: [pid_t: pid_t] = [:], starts: [pid_t: UInt64] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(name), let (parent, start) = Self.stat(pid) else { continue }
+            parents[pid] = parent
+            starts[pid] = start
+        }
+        var inTree: Set<pid_t> = [root]
+        inTree.formUnion(known.keys)
+        var grew = true
+        while grew {
+            grew = false
+            for (pid, parent) in parents where !inTree.contains(pid) && inTree.contains(parent) {
+                inTree.insert(pid)
+                grew = true
+            }
+        }
+        for pid in inTree where pid != root && known[pid] == nil {
+            if let start = starts[pid] { known[pid] = start }
+        }
+    }
+
+    /// SIGKILL to every remembered process that is still the one remembered.
+    func killAll() {
+        for (pid, start) in known where Self.stat(pid)?.start == start { kill(pid, SIGKILL) }
+    }
+
+    /// The parent and the start time (in clock ticks after boot) from /proc/PID/stat.
+    static func stat(_ pid: pid_t) -> (parent: pid_t, start: UInt64)? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        // The command name may hold spaces and parentheses: the fields follow its last ")".
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // Fields after the name: state(0) ppid(1) … starttime(19).
+        guard fields.count > 19, let parent = pid_t(fields[1]), let start = UInt64(fields[19]) else { return nil }
+        return (parent, start)
     }
 }
 

@@ -281,39 +281,47 @@ final class RunControl: Sendable {
 
     static func by(_ uid: Int?) -> String { uid.map { " by uid \($0)" } ?? "" }
 
-    /// Cancels a queued, paused or interrupted run at once; a running one at its next step boundary (the
-    /// request is recorded, so it holds even if rnnd stops before the boundary).
+    /// Cancels a queued, paused or interrupted run at once; a running one at its next step boundary, after a
+    /// checkpoint. The request is recorded only while the run is running, and once recorded it decides the
+    /// run's end (`Store.leaveRunning`) — also if rnnd stops first. A run that had already ended is a 409 that
+    /// says so.
     func cancel(_ id: Int64, uid: Int?) throws -> RunInfo {
+        try stop(id, .cancel(uid: uid), uid: uid, directlyFrom: [.queued, .paused, .interrupted])
+    }
+
+    /// Pauses a queued or interrupted run at once; a running one at its next step boundary, with a checkpoint
+    /// (recorded as a cancel is, with the same promise).
+    func pause(_ id: Int64, uid: Int?) throws -> RunInfo {
+        try stop(id, .pause(uid: uid), uid: uid, directlyFrom: [.queued, .interrupted])
+    }
+
+    private func stop(_ id: Int64, _ request: StopRequest, uid: Int?, directlyFrom sources: Set<RunState>) throws -> RunInfo {
+        let (target, verb, intent): (RunState, String, StopIntent) = switch request {
+        case .cancel: (.cancelled, "cancel", .cancel(uid: uid))
+        case .pause: (.paused, "pause", .pause(uid: uid))
+        }
         // The run may move between the two writes (a running run that pauses, a queued one that starts):
         // then the other write applies on the next round.
         for _ in 0..<8 {
-            switch try store.transition(runID: id, to: .cancelled, from: [.queued, .paused, .interrupted], cause: "cancelled" + Self.by(uid), uid: uid) {
+            switch try store.transition(runID: id, to: target, from: sources, cause: "\(target)" + Self.by(uid), uid: uid) {
             case .moved:
-                hub.publish(runID: id, ProgressEvent(kind: .state, state: .cancelled, message: "cancelled"))
+                hub.publish(runID: id, ProgressEvent(kind: .state, state: target, message: "\(target)"))
                 return try info(try record(id))
             case .refused(.running):
-                // Recorded only if the run is still running in that transaction.
-                guard try store.requestCancel(runID: id, message: "cancel requested" + Self.by(uid), uid: uid) == .running else { continue }
-                scheduler.job(id)?.requestStop(.cancel(uid: uid))
-                return try info(try record(id))
+                let job = scheduler.job(id)
+                let record = { try self.store.requestStop(runID: id, request, message: "\(verb) requested" + Self.by(uid)) }
+                // Recorded in the order of the job's reports, so that no checkpoint written before the request
+                // appears after it.
+                guard try (job.map { try $0.inRecordOrder(record) } ?? record()) == .running else { continue }
+                job?.requestStop(intent)
+                return try info(try self.record(id))
+            case .refused(let state) where state.isFinal:
+                throw APIFailure.conflict("run \(id) had already \(state == .cancelled ? "been cancelled" : state.rawValue); nothing to \(verb)")
             case .refused(let state):
-                throw APIFailure.conflict("run \(id) is already \(state)")
+                throw APIFailure.conflict("run \(id) is \(state); only \(sources.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue).joined(separator: ", ")) or running runs can be \(target == .cancelled ? "cancelled" : "paused")")
             }
         }
         throw APIFailure.conflict("run \(id) kept changing state; ask again")
-    }
-
-    /// Pauses a queued or interrupted run at once; a running one at its next step boundary, with a checkpoint.
-    func pause(_ id: Int64, uid: Int?) throws -> RunInfo {
-        switch try store.transition(runID: id, to: .paused, from: [.queued, .interrupted], cause: "paused" + Self.by(uid), uid: uid) {
-        case .moved:
-            hub.publish(runID: id, ProgressEvent(kind: .state, state: .paused, message: "paused"))
-        case .refused(.running):
-            scheduler.job(id)?.requestStop(.pause(uid: uid))
-        case .refused(let state):
-            throw APIFailure.conflict("run \(id) is \(state); only queued or running runs can be paused")
-        }
-        return try info(try record(id))
     }
 
     /// Requeues a paused run; it continues from its last checkpoint.

@@ -15,6 +15,15 @@ enum StopIntent: Sendable, Equatable {
     case storageFault(String)
 }
 
+/// Points where a test or a fault-injection harness holds a run's job: one injected value, no globals.
+struct RunJobHooks: Sendable {
+    /// On the job's thread once the trainer has returned and everything it reported is recorded, just before
+    /// the run leaves `running`: the window between the last step and the final state.
+    var beforeEnding: @Sendable (_ runID: Int64) -> Void = { _ in }
+
+    static let none = RunJobHooks()
+}
+
 /// One run being trained: claims it (queued → running), prepares the data and the trainer, runs it on its
 /// own thread (never on the server's event loops or the Swift concurrency pool), records what it reports,
 /// and moves it to its final state. Every state change goes through `Store.transition`, so a run cancelled
@@ -35,8 +44,14 @@ final class RunJob: Sendable {
     /// A debug hook for fault-injection harnesses (seconds, 0 in service): a pause before each metric flush
     /// and checkpoint row, so that a kill lands in those windows often.
     private var faultWindow: Double { settings.faultWindowSeconds }
+    private let hooks: RunJobHooks
+    /// Requeues the interrupted run after the given seconds, without this job (the scheduler's).
+    private let requeueLater: @Sendable (_ runID: Int64, _ seconds: Double) -> Void
 
-    init(runID: Int64, store: Store, metrics: MetricWriter, hub: EventHub, logger: Logger, settings: DaemonSettings) {
+    init(runID: Int64, store: Store, metrics: MetricWriter, hub: EventHub, logger: Logger, settings: DaemonSettings, hooks: RunJobHooks = .none,
+         requeueLater: @escaping @Sendable (Int64, Double) -> Void) {
+        self.hooks = hooks
+        self.requeueLater = requeueLater
         self.runID = runID
         self.store = store
         self.metrics = metrics
@@ -58,6 +73,10 @@ final class RunJob: Sendable {
         if case .cancel = first { control.requestStop(final: true) } else { control.requestStop() }
     }
 
+    /// Runs `body` on the recorder queue, after every report of the trainer queued so far: a stop request
+    /// recorded this way follows, in the event log, the checkpoints written before it.
+    func inRecordOrder<T>(_ body: () throws -> T) rethrows -> T { try recorder.sync(execute: body) }
+
     /// Starts the run on a thread of its own; `finished` is called on that thread at the end.
     func start(finished: @escaping @Sendable () -> Void) {
         let thread = Thread { [self] in
@@ -74,26 +93,47 @@ final class RunJob: Sendable {
         hub.publish(runID: runID, ProgressEvent(kind: .state, state: state, message: cause))
     }
 
-    /// Moves the running run to its end state. A write that fails (the database cannot be written) is
-    /// retried until it succeeds — the run stays `running` in the store meanwhile, and this job keeps its
-    /// slot so nothing else starts it — except while rnnd stops: then the next start's recovery requeues it.
-    private func finish(_ state: RunState, _ cause: String, uid: Int? = nil, failure: String? = nil) {
+    /// Moves the running run out of `running`: to what a user asked while it trained (a recorded cancel, then
+    /// a pause) or else to `reached`, what training reached — decided in the transaction that writes it, so an
+    /// acknowledged request is never lost to a run that ended meanwhile. A write that fails (the database
+    /// cannot be written) is retried until it succeeds — the run stays `running` in the store meanwhile, and
+    /// this job keeps its slot so nothing else starts it — except while rnnd stops: then the next start's
+    /// recovery decides the same way.
+    @discardableResult
+    private func finish(_ reached: RunEnding, step: Int) -> RunEnding? {
+        hooks.beforeEnding(runID)
         var delay = 0.1
         while true {
             do {
-                let outcome = try store.transition(runID: runID, to: state, from: [.running], cause: cause, uid: uid, failure: failure)
+                let (outcome, ending) = try store.leaveRunning(runID: runID) { RunJob.ending(reached, asked: $0, step: step) }
                 if case .refused(let current) = outcome {
-                    logger.error("cannot move the run from \(current) to \(state): the state machine does not allow it")
+                    logger.error("cannot move the run from \(current) to \(ending.state): the state machine does not allow it")
+                    return nil
                 }
-                break
+                publishState(ending.state, ending.cause)
+                return ending
             } catch {
-                logger.error("cannot record the run's state \(state): \(error); retrying in \(delay) s")
-                if shuttingDown.load(ordering: .relaxed) { return }
+                logger.error("cannot record the run's end (\(reached.state)): \(error); retrying in \(delay) s")
+                if shuttingDown.load(ordering: .relaxed) { return nil }
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 5)
             }
         }
-        publishState(state, cause)
+    }
+
+    /// A recorded cancel ends the run `cancelled` whatever training reached (its last checkpoint is kept); a
+    /// recorded pause ends it `paused` unless training failed (resuming would fail again).
+    static func ending(_ reached: RunEnding, asked: StopRequest?, step: Int) -> RunEnding {
+        let also = reached.state == .completed ? " (training had also reached its end: \(reached.cause))"
+            : reached.state == .failed ? " (training had also failed: \(reached.cause))" : ""
+        switch asked {
+        case .cancel(let uid)?:
+            return RunEnding(.cancelled, "cancelled at step \(step)" + RunControl.by(uid) + also, uid: uid)
+        case .pause(let uid)? where reached.state != .failed:
+            return RunEnding(.paused, "paused at step \(step)" + RunControl.by(uid) + also, uid: uid)
+        default:
+            return reached
+        }
     }
 
     private func train() {
@@ -116,9 +156,14 @@ final class RunJob: Sendable {
         let trainer: any TrainingProcess
         do {
             trainer = try prepare()
+        } catch let error as DaemonError where error.code == .missingDataset {
+            // Nothing is wrong with the run: it waits, paused, until the file is back.
+            logger.error("run paused: \(error)")
+            finish(RunEnding(.paused, "paused: \(error)", failure: "\(error)"), step: resumeStep ?? 0)
+            return
         } catch {
             logger.error("run cannot start: \(error)")
-            finish(.failed, "cannot start: \(error)", failure: "\(error)")
+            finish(RunEnding(.failed, "cannot start: \(error)", failure: "\(error)"), step: resumeStep ?? 0)
             return
         }
         logger.info("training", metadata: ["train.step": "\(trainer.step)"])
@@ -132,55 +177,45 @@ final class RunJob: Sendable {
             requestStop(.storageFault("metric points cannot be written to the database: \(error)"))
         }
         let step = trainer.step
-        var asked = intent.withLock { $0 }
-        if case .failure(let error as TrainingError) = outcome, error.code == .storage { asked = .storageFault(error.message) }
-        switch (outcome, asked) {
-        case (_, .storageFault(let cause)?):
+        var storageFault: String?
+        if case .storageFault(let cause)? = intent.withLock({ $0 }) { storageFault = cause }
+        if case .failure(let error as TrainingError) = outcome, error.code == .storage { storageFault = error.message }
+        switch outcome {
+        case _ where storageFault != nil:
+            let cause = storageFault!
             logger.error("run paused: the state directory cannot be written: \(cause)", metadata: ["train.step": "\(step)"])
-            finish(.paused, "paused at step \(step): the state directory cannot be written (\(cause)); fix that, then resume the run "
-                   + "from its last complete checkpoint", failure: cause)
-        case (.success(.completed(let reason)), _):
+            finish(RunEnding(.paused, "paused at step \(step): the state directory cannot be written (\(cause)); fix that, then resume the run "
+                             + "from its last complete checkpoint", failure: cause), step: step)
+        case .success(.completed(let reason)):
             logger.info("run completed: \(reason)", metadata: ["train.step": "\(step)"])
-            finish(.completed, reason)
-        case (.success(.stopped), .cancel(let uid)?):
-            finish(.cancelled, "cancelled at step \(step)" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
-        case (.success(.stopped), .pause(let uid)?):
-            finish(.paused, "paused at step \(step)" + (uid.map { " by uid \($0)" } ?? ""), uid: uid)
-        case (.success(.stopped), _):
-            finish(.interrupted, "rnnd stopped at step \(step); the run resumes when rnnd starts")
-        case (.failure(let lost as HostLost), _):
+            finish(RunEnding(.completed, reason), step: step)
+        case .success(.stopped):
+            // A cancel or pause is recorded in the store before the job is asked to stop, so `finish` finds it;
+            // a stop nobody recorded is rnnd's shutdown.
+            finish(RunEnding(.interrupted, "rnnd stopped at step \(step); the run resumes when rnnd starts"), step: step)
+        case .failure(let lost as HostLost):
             requeueAfterLostHost(lost, step: step)
-        case (.failure(let error), _):
+        case .failure(let error):
             logger.error("run failed: \(error)", metadata: ["train.step": "\(step)"])
-            finish(.failed, "\(error)", failure: "\(error)")
+            finish(RunEnding(.failed, "\(error)", failure: "\(error)"), step: step)
         }
         logger.info("run ended", metadata: ["train.step": "\(step)"])
     }
 
-    /// A multi-host run whose ranks ended without a word: requeued to resume from its last checkpoint (counted
-    /// against max_restarts, as a crash of rnnd is), or failed when it has used them up. It waits in
-    /// `interrupted` before it is requeued — 2 s, doubling with each restart up to a minute — so that a host or
-    /// link that is still down does not burn the restarts in a few seconds.
+    /// A multi-host run whose ranks ended without a word, or never all started: interrupted, to be requeued
+    /// (resuming from its last checkpoint, counted against max_restarts as a crash of rnnd is), or failed when
+    /// it has used them up. It waits in `interrupted` — 2 s, doubling with each restart up to a minute — so that
+    /// a host or link that is still down does not burn the restarts in a few seconds; the wait holds no
+    /// training slot, and a cancel or pause meanwhile moves the run on at once (the requeue is then refused).
     private func requeueAfterLostHost(_ lost: HostLost, step: Int) {
         logger.error("multi-host run stopped: \(lost)", metadata: ["train.step": "\(step)"])
         do {
             let restarts = try store.run(id: runID)?.restarts ?? 0
-            if restarts >= settings.maxRestarts {
-                finish(.failed, "\(lost) — \(restarts + 1) times (max_restarts \(settings.maxRestarts))", failure: lost.description)
-                return
-            }
-            try store.transition(runID: runID, to: .interrupted, from: [.running], cause: "at step \(step): \(lost)", countsRestart: true)
-            publishState(.interrupted, "\(lost)")
-            let wait = min(60, 2 * pow(2, Double(restarts)))
-            let deadline = Date().addingTimeInterval(wait)
-            while Date() < deadline && !control.stopRequested { Thread.sleep(forTimeInterval: 0.1) }
-            // rnnd stopping: the run stays interrupted and is requeued at the next start. A cancel meanwhile
-            // moved it on, and the requeue below is refused.
-            if shuttingDown.load(ordering: .relaxed) { return }
-            if case .moved = try store.transition(runID: runID, to: .queued, from: [.interrupted],
-                                                  cause: "requeued after \(Int(wait)) s; resumes from its last checkpoint") {
-                publishState(.queued, "requeued after a lost host; resumes from its last checkpoint")
-            }
+            let reached = restarts >= settings.maxRestarts
+                ? RunEnding(.failed, "\(lost) — \(restarts + 1) times (max_restarts \(settings.maxRestarts))", failure: lost.description)
+                : RunEnding(.interrupted, "at step \(step): \(lost)", countsRestart: true)
+            guard let ending = finish(reached, step: step), ending.state == .interrupted else { return }
+            requeueLater(runID, min(60, 2 * pow(2, Double(restarts))))
         } catch {
             logger.error("cannot requeue the run: \(error); it is requeued at rnnd's next start")
         }
@@ -192,30 +227,64 @@ final class RunJob: Sendable {
         guard let run = try store.run(id: runID) else { throw DaemonError(.io, "run \(runID) is gone") }
         guard let dataset = try store.dataset(id: run.datasetID) else { throw DaemonError(.io, "the dataset of run \(runID) is gone") }
         let config = try RunConfig(json: Data(run.config.utf8))
-        let bytes = try Array(Data(contentsOf: store.stateDirectory.appendingPathComponent(dataset.path)))
-        guard SHA256Hex.hex(bytes) == dataset.sha256 else {
-            throw DaemonError(.io, "dataset \(dataset.sha256) changed on disk; upload it again")
+        let datasetURL = store.stateDirectory.appendingPathComponent(dataset.path)
+        guard FileManager.default.fileExists(atPath: datasetURL.path) else {
+            throw DaemonError(.missingDataset, "the dataset file \(datasetURL.path) (\(dataset.name)) is missing from the state directory; upload the same "
+                              + "file again (rnnctl upload) to restore it, then resume the run")
         }
-        let rows = try store.checkpoints(runID: runID)
+        let bytes = try Array(Data(contentsOf: datasetURL))
+        guard SHA256Hex.hex(bytes) == dataset.sha256 else {
+            throw DaemonError(.io, "the dataset file \(datasetURL.path) (\(dataset.name)) changed on disk: its SHA-256 is no longer "
+                              + "\(dataset.sha256.prefix(12)); upload the original file again")
+        }
         let directory = store.stateDirectory.appendingPathComponent(Self.checkpointDirectory(runID))
-        removeUnrecordedFiles(in: directory, recorded: Set(rows.map { URL(fileURLWithPath: $0.path).lastPathComponent }))
+        removeUnrecordedFiles(in: directory, recorded: Set(try store.checkpoints(runID: runID).map { URL(fileURLWithPath: $0.path).lastPathComponent }))
+        let intact = try lastIntactCheckpoint()
         let keep = config.keepCheckpoints
         if !config.hosts.isEmpty {
             return try MultiHostRun(
                 hosts: config.hosts, config: config, datasetPath: store.stateDirectory.appendingPathComponent(dataset.path).path,
                 kind: dataset.kind, datasetName: dataset.name, checkpointDirectory: directory,
-                resumeFrom: rows.last.map { store.stateDirectory.appendingPathComponent($0.path) }, resumeStep: rows.last?.step,
+                resumeFrom: intact.map { store.stateDirectory.appendingPathComponent($0.row.path) }, resumeStep: intact?.row.step,
                 jobDirectory: store.stateDirectory.appendingPathComponent("mpi/\(runID)"), settings: settings.mpi, logger: logger
             ) { [self] event in
                 recorder.async { self.record(event, keepCheckpoints: keep) }
             }
         }
         let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
-        let resume = try rows.last.map { try Checkpoint.read(from: store.stateDirectory.appendingPathComponent($0.path)) }
-        return try Trainer(config: config, data: data, checkpointDirectory: directory, resumeFrom: resume,
+        return try Trainer(config: config, data: data, checkpointDirectory: directory, resumeFrom: intact?.checkpoint,
                            deletesOldCheckpoints: false) { [self] event in
             recorder.async { self.record(event, keepCheckpoints: keep) }
         }
+    }
+
+    /// The newest recorded checkpoint whose file reads back intact (magic, version, checksum). A damaged or
+    /// missing file is an `error` event naming it and why; its row goes and the file is kept beside as
+    /// `<step>.ckpt.damaged`, and the one before is tried, so the run resumes from its last good checkpoint.
+    /// When damaged files leave none, the run cannot start, and the error names them.
+    private func lastIntactCheckpoint() throws -> (row: CheckpointRow, checkpoint: Checkpoint)? {
+        var damaged: [String] = []
+        for row in try store.checkpoints(runID: runID).reversed() {
+            let url = store.stateDirectory.appendingPathComponent(row.path)
+            do {
+                return (row, try Checkpoint.read(from: url))
+            } catch {
+                damaged.append(url.path)
+                let aside = url.appendingPathExtension("damaged")
+                if FileManager.default.fileExists(atPath: url.path) {
+                    try? FileManager.default.removeItem(at: aside)
+                    try FileManager.default.moveItem(at: url, to: aside)
+                }
+                let message = "the checkpoint file \(url.path) cannot be resumed from (\(error)); kept as \(aside.lastPathComponent), "
+                    + "the run continues from the checkpoint before it, if any"
+                logger.error("\(message)", metadata: ["train.step": "\(row.step)"])
+                try store.discardCheckpoint(runID: runID, step: row.step, message: message)
+            }
+        }
+        if !damaged.isEmpty {
+            throw DaemonError(.io, "no intact checkpoint to resume from: \(damaged.joined(separator: ", ")) \(damaged.count == 1 ? "is" : "are") damaged or missing")
+        }
+        return nil
     }
 
     /// Files in the run's checkpoint folder that no row points to: temporary files of a write that was cut
@@ -223,7 +292,7 @@ final class RunJob: Sendable {
     /// are the truth — the run resumes from the last recorded checkpoint — so these are leftovers.
     private func removeUnrecordedFiles(in directory: URL, recorded: Set<String>) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where !recorded.contains(name) {
+        for name in names where !recorded.contains(name) && !name.hasSuffix(".damaged") {
             do {
                 try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
                 logger.warning("removed \(name), a checkpoint file without a row (left by an interrupted write)")

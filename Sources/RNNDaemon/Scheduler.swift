@@ -14,6 +14,7 @@ final class Scheduler: Service, Sendable {
     let settings: DaemonSettings
     let notifier: SystemdNotifier
     let logger: Logger
+    let hooks: RunJobHooks
     private struct State {
         var jobs: [Int64: RunJob] = [:]
         var stopping = false
@@ -21,7 +22,9 @@ final class Scheduler: Service, Sendable {
     }
     private let state = Locked(State())
 
-    init(store: Store, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier, logger: Logger) {
+    init(store: Store, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier, logger: Logger,
+         hooks: RunJobHooks = .none) {
+        self.hooks = hooks
         self.store = store
         self.metrics = metrics
         self.hub = hub
@@ -41,21 +44,20 @@ final class Scheduler: Service, Sendable {
 
     /// Runs left `running` by a crash are interrupted (the crash is recorded), then resume from their last
     /// checkpoint (counted against max_restarts); runs `interrupted` by a shutdown resume too; a run whose
-    /// cancel was asked before the crash is cancelled.
+    /// cancel (or pause) was acknowledged before the crash is cancelled (paused), as it would have been.
     func recover() throws {
         for run in try store.runs(in: .running) {
-            let events = try store.events(runID: run.id)
-            let lastStart = events.lastIndex { $0.kind == .running } ?? -1
-            let cancel = events[(lastStart + 1)...].first { $0.kind == .cancelRequested }
-            if let cancel {
-                try store.transition(runID: run.id, to: .cancelled, from: [.running], cause: "cancelled (asked before rnnd stopped unexpectedly)", uid: cancel.uid)
-            } else if run.restarts >= settings.maxRestarts {
-                try store.transition(runID: run.id, to: .failed, from: [.running],
-                                     cause: "rnnd stopped unexpectedly during this run \(run.restarts + 1) times (max_restarts \(settings.maxRestarts))",
-                                     failure: "too many restarts")
-            } else {
-                try store.transition(runID: run.id, to: .interrupted, from: [.running], cause: "rnnd stopped unexpectedly during this run",
-                                     countsRestart: true)
+            let (_, ending) = try store.leaveRunning(runID: run.id) { asked in
+                switch asked {
+                case .cancel(let uid)?: RunEnding(.cancelled, "cancelled (asked before rnnd stopped unexpectedly)", uid: uid)
+                case .pause(let uid)?: RunEnding(.paused, "paused (asked before rnnd stopped unexpectedly)", uid: uid)
+                case nil where run.restarts >= settings.maxRestarts:
+                    RunEnding(.failed, "rnnd stopped unexpectedly during this run \(run.restarts + 1) times (max_restarts \(settings.maxRestarts))",
+                              failure: "too many restarts")
+                case nil: RunEnding(.interrupted, "rnnd stopped unexpectedly during this run", countsRestart: true)
+                }
+            }
+            if ending.state == .interrupted {
                 try store.transition(runID: run.id, to: .queued, from: [.interrupted], cause: "requeued after rnnd stopped unexpectedly; resumes from its last checkpoint")
                 logger.notice("requeued after an unclean stop", metadata: ["run.id": "\(run.id)"])
             }
@@ -73,7 +75,9 @@ final class Scheduler: Service, Sendable {
                 guard !s.stopping else { return [] }
                 var started: [RunJob] = []
                 for run in queued where s.jobs.count < settings.concurrentRuns && s.jobs[run.id] == nil {
-                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger, settings: settings)
+                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger, settings: settings, hooks: hooks) { [self] in
+                        requeue($0, after: $1)
+                    }
                     s.jobs[run.id] = job
                     started.append(job)
                 }
@@ -86,6 +90,24 @@ final class Scheduler: Service, Sendable {
             logger.error("cannot read the queue: \(error)")
         }
         reportStatus()
+    }
+
+    /// Requeues an interrupted run after `seconds` (a lost host's backoff) without holding a slot meanwhile. A
+    /// cancel or pause in between has moved the run on, and the requeue is refused; while rnnd stops, the run
+    /// stays interrupted and is requeued at the next start.
+    func requeue(_ runID: Int64, after seconds: Double) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+            guard !state.withLock({ $0.stopping }) else { return }
+            do {
+                if case .moved = try store.transition(runID: runID, to: .queued, from: [.interrupted],
+                                                      cause: "requeued after \(Int(seconds)) s; resumes from its last checkpoint") {
+                    hub.publish(runID: runID, ProgressEvent(kind: .state, state: .queued, message: "requeued after a lost host; resumes from its last checkpoint"))
+                    schedule()
+                }
+            } catch {
+                logger.error("cannot requeue the run: \(error); it is requeued at rnnd's next start", metadata: ["run.id": "\(runID)"])
+            }
+        }
     }
 
     private func finished(_ runID: Int64) {

@@ -185,30 +185,36 @@ public final class Store: Sendable {
                            failure: String? = nil, countsRestart: Bool = false) throws -> Transition {
         try wrap("changing the state of run \(runID) to \(target)") {
             try pool.write { db in
-                guard let current = try runRecord(db, id: runID)?.state else { throw StoreError(.notFound, "no run \(runID)") }
-                let sources = RunState.sources(of: target).intersection(narrowed ?? Set(RunState.allCases))
-                guard sources.contains(current) else { return .refused(current: current) }
-                let now = Store.now()
-                var sets = ["state = ?", "failure = ?"]
-                var arguments: [DatabaseValueConvertible?] = [target.rawValue, failure]
-                switch target {
-                case .running: sets.append("started_at = COALESCE(started_at, ?)"); arguments.append(now)
-                case .completed, .failed, .cancelled: sets.append("finished_at = ?"); arguments.append(now)
-                default: break
-                }
-                if countsRestart { sets.append("restarts = restarts + 1") }
-                arguments.append(runID)
-                let placeholders = Array(repeating: "?", count: sources.count).joined(separator: ", ")
-                arguments += sources.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue)
-                try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ? AND state IN (\(placeholders))",
-                               arguments: StatementArguments(arguments))
-                // The write lock is held from the read above, so the row cannot have changed in between;
-                // the condition in the UPDATE states the rule where the row is written.
-                guard db.changesCount == 1 else { return .refused(current: current) }
-                try insertEvent(db, runID: runID, kind: EventKind(entering: target), message: cause, uid: uid, step: nil)
-                return .moved(from: current)
+                try move(db, runID: runID, to: target, from: narrowed, cause: cause, uid: uid, failure: failure, countsRestart: countsRestart)
             }
         }
+    }
+
+    /// `transition`'s body, inside a write transaction of the caller's.
+    func move(_ db: Database, runID: Int64, to target: RunState, from narrowed: Set<RunState>?, cause: String, uid: Int?,
+              failure: String?, countsRestart: Bool) throws -> Transition {
+        guard let current = try runRecord(db, id: runID)?.state else { throw StoreError(.notFound, "no run \(runID)") }
+        let sources = RunState.sources(of: target).intersection(narrowed ?? Set(RunState.allCases))
+        guard sources.contains(current) else { return .refused(current: current) }
+        let now = Store.now()
+        var sets = ["state = ?", "failure = ?"]
+        var arguments: [DatabaseValueConvertible?] = [target.rawValue, failure]
+        switch target {
+        case .running: sets.append("started_at = COALESCE(started_at, ?)"); arguments.append(now)
+        case .completed, .failed, .cancelled: sets.append("finished_at = ?"); arguments.append(now)
+        default: break
+        }
+        if countsRestart { sets.append("restarts = restarts + 1") }
+        arguments.append(runID)
+        let placeholders = Array(repeating: "?", count: sources.count).joined(separator: ", ")
+        arguments += sources.sorted { $0.rawValue < $1.rawValue }.map(\.rawValue)
+        try db.execute(sql: "UPDATE run SET \(sets.joined(separator: ", ")) WHERE id = ? AND state IN (\(placeholders))",
+                       arguments: StatementArguments(arguments))
+        // The write lock is held from the read above, so the row cannot have changed in between;
+        // the condition in the UPDATE states the rule where the row is written.
+        guard db.changesCount == 1 else { return .refused(current: current) }
+        try insertEvent(db, runID: runID, kind: EventKind(entering: target), message: cause, uid: uid, step: nil)
+        return .moved(from: current)
     }
 
     /// The state directory: the database's folder; stored paths are relative to it.
@@ -291,18 +297,6 @@ public final class Store: Sendable {
         }
     }
 
-    /// Records a cancel request for a running run, in one transaction with the check that it is running.
-    /// Returns the run's state: the request is recorded only when that is `running`.
-    public func requestCancel(runID: Int64, message: String, uid: Int?) throws -> RunState {
-        try wrap("recording a cancel request for run \(runID)") {
-            try pool.write { db in
-                guard let state = try runRecord(db, id: runID)?.state else { throw StoreError(.notFound, "no run \(runID)") }
-                if state == .running { try insertEvent(db, runID: runID, kind: .cancelRequested, message: message, uid: uid, step: nil) }
-                return state
-            }
-        }
-    }
-
     func insertEvent(_ db: Database, runID: Int64, kind: EventKind, message: String, uid: Int?, step: Int?) throws {
         try db.execute(sql: "INSERT INTO event (run_id, at, kind, message, uid, step) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [runID, Store.now(), kind.rawValue, message, uid, step])
@@ -361,6 +355,17 @@ public final class Store: Sendable {
             }
             return CheckpointRow(id: id, runID: row["run_id"], step: row["step"], path: row["path"], size: row["size"], sha256: row["sha256"],
                                  valLoss: row["val_loss"], kind: checkpointKind, createdAt: row["created_at"])
+        }
+    }
+
+    /// Forgets a checkpoint whose file is damaged or missing, with an `error` event that says so, in one
+    /// transaction: the run then resumes from the one before. The file itself is the caller's.
+    public func discardCheckpoint(runID: Int64, step: Int, message: String) throws {
+        try wrap("discarding checkpoint \(step) of run \(runID)") {
+            try pool.write { db in
+                try db.execute(sql: "DELETE FROM checkpoint WHERE run_id = ? AND step = ?", arguments: [runID, step])
+                try insertEvent(db, runID: runID, kind: .error, message: message, uid: nil, step: step)
+            }
         }
     }
 

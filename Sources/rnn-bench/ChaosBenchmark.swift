@@ -204,21 +204,23 @@ struct ChaosBenchmark: AsyncParsableCommand {
     final class Daemon: @unchecked Sendable {
         let directory: URL
         let windowMs: Int
+        let extraArguments: [String]
         var process: Process?
         var stateDirectory: String { directory.appendingPathComponent("state").path }
         var socket: String { directory.appendingPathComponent("rnnd.sock").path }
         var client: RNNClient { RNNClient(endpoint: .unixSocket(path: socket)) }
 
-        init(directory: URL, windowMs: Int) throws {
+        init(directory: URL, windowMs: Int, extraArguments: [String] = []) throws {
             self.directory = directory
             self.windowMs = windowMs
+            self.extraArguments = extraArguments
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
 
         func start() async throws {
             let rnnd = Process()
             rnnd.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnd")
-            rnnd.arguments = ["--state-dir", stateDirectory, "--socket", socket, "--log-level", "warning", "--max-restarts", "1000"]
+            rnnd.arguments = ["--state-dir", stateDirectory, "--socket", socket, "--log-level", "warning", "--max-restarts", "1000"] + extraArguments
             var environment = ProcessInfo.processInfo.environment
             environment["RNND_FAULT_WINDOW_MS"] = String(windowMs)
             rnnd.environment = environment

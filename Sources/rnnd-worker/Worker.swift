@@ -39,6 +39,7 @@ enum Worker {
             guard reporting, let line = try? message.line else { return }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
+        report(.connected(ranks: hosts.count))
         do {
             // Rank 0 reads; a failure there must end every rank (they wait in the broadcast), hence MPI_Abort.
             var config: [UInt8] = [], dataset: [UInt8] = [], checkpoint: [UInt8] = []

@@ -37,6 +37,7 @@ struct RNND: AsyncParsableCommand {
     @Option(help: "Multi-host runs: the most hosts a run may name.") var mpiMaxHosts: String?
     @Option(help: "Multi-host runs: seconds a rank waits in one collective before it exits.") var mpiRankTimeout: String?
     @Option(help: "Multi-host runs: seconds without a report from rank 0 before rnnd stops mpirun.") var mpiHeartbeatTimeout: String?
+    @Option(help: "Multi-host runs: seconds for every rank to start before the launch counts as failed.") var mpiLaunchTimeout: String?
 
     func run() async throws {
         BLAS.relaunchWithFastKernelsIfNeeded()
@@ -48,7 +49,7 @@ struct RNND: AsyncParsableCommand {
                               ("--tcp-listen", tcpListen), ("--token-file", tokenFile), ("--mpirun", mpirun),
                               ("--mpi-worker", mpiWorker), ("--mpi-network", mpiNetwork), ("--mpi-mca", mpiMca),
                               ("--mpi-max-hosts", mpiMaxHosts), ("--mpi-rank-timeout", mpiRankTimeout),
-                              ("--mpi-heartbeat-timeout", mpiHeartbeatTimeout)] {
+                              ("--mpi-heartbeat-timeout", mpiHeartbeatTimeout), ("--mpi-launch-timeout", mpiLaunchTimeout)] {
             if let value { flags[flag] = value }
         }
         do {

@@ -122,6 +122,17 @@ final class DaemonHarness: @unchecked Sendable {
         return url.path
     }
 
+    /// Polls until `condition` holds; after `seconds` it throws, naming what it waited for (a wait that times
+    /// out is a failure, never a fall-through).
+    func waitUntil(_ what: String, seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw HarnessError("timed out after \(Int(seconds)) s waiting for \(what); log:\n" + logText)
+    }
+
     /// Polls until `condition` holds for the run, or fails after `seconds`.
     func waitFor(run id: Int64, seconds: Double = 120, _ what: String, _ condition: (RunInfo) -> Bool) async throws -> RunInfo {
         let deadline = Date().addingTimeInterval(seconds)

@@ -297,8 +297,7 @@ extension EndToEnd {
 
         // Cancel once the watcher has printed a validation line (it flushes each line as it comes).
         let seen = OutputCollector(followed.fileHandleForReading)
-        let deadline = Date().addingTimeInterval(120)
-        while !seen.text.contains("val_loss") && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await harness.waitUntil("the watcher to print a validation line") { seen.text.contains("val_loss") }
         let cancel = try rnnctl(harness, ["cancel", secondID])
         #expect(cancel.status == 0)
         _ = try await harness.waitFor(run: Int64(secondID)!, "cancelled") { $0.state == .cancelled }

@@ -51,6 +51,56 @@ extension EndToEnd {
         #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel, "the same final parameters, bitwise")
     }
 
+    @Test func damagedCheckpointsAndAMissingDatasetAreNamedAndTheRunResumesFromTheLastGoodCheckpoint() async throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        let text = try SystemText.license()
+        let file = try harness.file("gpl.txt", text)
+        let dataset = try await harness.client.uploadDataset(file: file, name: "gpl.txt", kind: .text)
+        let damaged = config.merging(["keep_checkpoints": .int(5)]) { $1 }
+        let run = try await harness.client.submit(SubmitRequest(name: "damaged", dataset: dataset.sha256, config: damaged))
+        _ = try await harness.waitFor(run: run.id, "three checkpoints") { $0.step >= 160 }
+        harness.crash()
+        // The newest checkpoint truncated, the one before it with a flipped byte: the run resumes from the third.
+        let folder = harness.stateDirectory + "/checkpoints/\(run.id)"
+        let steps = try FileManager.default.contentsOfDirectory(atPath: folder).compactMap { Int($0.replacingOccurrences(of: ".ckpt", with: "")) }.sorted()
+        try #require(steps.count >= 3, "checkpoints: \(steps)")
+        let (newest, before, good) = (steps[steps.count - 1], steps[steps.count - 2], steps[steps.count - 3])
+        let truncated = folder + "/\(newest).ckpt", flipped = folder + "/\(before).ckpt"
+        try FileHandle(forWritingAtPath: truncated)!.truncate(atOffset: 100)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: flipped))
+        bytes[bytes.count / 2] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: flipped))
+
+        try harness.start()
+        let after = try await harness.waitFor(run: run.id, "completed after the restart") { $0.state.isFinal }
+        let events = try await harness.client.run(run.id).events
+        #expect(after.state == .completed && after.step == 400, "\(after.state) \(after.failure ?? ""): \(events.map(\.message))")
+        for path in [truncated, flipped] {
+            #expect(events.contains { $0.kind == .error && $0.message.contains(path) && $0.message.contains("truncated or corrupted") },
+                    "an error event names \(path): \(events.map(\.message))")
+            #expect(FileManager.default.fileExists(atPath: path + ".damaged"), "the damaged file is kept aside")
+        }
+        #expect(events.contains { $0.kind == .running && $0.message.contains("resumed from the checkpoint of step") })
+        try await expectCompleteCurve(harness.client, run.id, last: 400)
+        let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
+        #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss,
+                "resumed from step \(good), the same loss curve, bitwise")
+        #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel, "the same final parameters, bitwise")
+
+        // A dataset file deleted behind rnnd's back: the run that needs it pauses, naming the file; uploading the
+        // same file again restores it, and the run resumes.
+        try FileManager.default.removeItem(atPath: harness.stateDirectory + "/datasets/\(dataset.sha256)")
+        let orphan = try await harness.client.submit(SubmitRequest(name: "no-data", dataset: dataset.sha256, config: config))
+        let paused = try await harness.waitFor(run: orphan.id, "paused") { $0.state != .queued && $0.state != .running }
+        #expect(paused.state == .paused && (paused.failure ?? "").contains("datasets/\(dataset.sha256)") && (paused.failure ?? "").contains("is missing"),
+                "\(paused.state): \(paused.failure ?? "")")
+        _ = try await harness.client.uploadDataset(file: file, name: "gpl.txt", kind: .text)
+        _ = try await harness.client.resume(orphan.id)
+        let resumed = try await harness.waitFor(run: orphan.id, "completed once the file is back") { $0.state.isFinal }
+        #expect(resumed.state == .completed, "\(resumed.state) \(resumed.failure ?? "")")
+    }
+
     @Test func SIGTERMCheckpointsInterruptsAndResumesAtTheNextStart() async throws {
         let harness = try DaemonHarness()
         try harness.start()

@@ -20,6 +20,10 @@ extension EndToEnd {
         var second: String { "10.77.\(n).2" }
         var network: String { "10.77.\(n).0/24" }
         var namespaces: [String] { ["rnh\(n)a", "rnh\(n)b"] }
+        /// An address on the bridge's network that no namespace holds: nothing answers there.
+        var nobody: String { "10.77.\(n).9" }
+        /// An address the agent "logs in" to by waiting forever, as an ssh whose host never answers.
+        var silent: String { "10.77.\(n).8" }
 
         init(directory: URL) throws {
             n = Int(getpid() % 200) + 20
@@ -45,6 +49,7 @@ extension EndToEnd {
                 case "$host" in
                   \(first)) ns=\(namespaces[0]) ;;
                   \(second)) ns=\(namespaces[1]) ;;
+                  \(silent)) exec sleep 3600 ;;
                   *) echo "agent.sh: unknown host $host" >&2; exit 1 ;;
                 esac
                 exec ip netns exec "$ns" /bin/sh -c "$*"
@@ -95,6 +100,72 @@ extension EndToEnd {
     func startDaemon(_ harness: DaemonHarness, _ hosts: TwoHosts, _ extra: [String] = []) throws {
         try harness.start(["--mpi-network", hosts.network, "--mpi-mca", "plm_rsh_agent=\(hosts.agent)"] + extra,
                           launcher: ["/usr/sbin/ip", "netns", "exec", hosts.namespaces[0]])
+    }
+
+    /// Processes whose command line contains `text` (the launcher's, mpirun's, the ranks').
+    static func anyProcess(containing text: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard pid_t(entry) != nil, let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let line = String(decoding: raw.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return line.contains(text) ? "\(entry): \(line)" : nil
+        }
+    }
+
+    @Test func aHostNothingAnswersFailsTheLaunchNamingItAndSshsWordsAndLeavesNoSsh() async throws {
+        let harness = try DaemonHarness()
+        let hosts = try TwoHosts(directory: harness.directory)
+        defer { hosts.down() }
+        // The real ssh (no agent): the address is on the bridge, but no namespace holds it.
+        try harness.start(["--mpi-network", hosts.network, "--mpi-launch-timeout", "20", "--max-restarts", "1"],
+                          launcher: ["/usr/sbin/ip", "netns", "exec", hosts.namespaces[0]])
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
+        let run = try await harness.client.submit(SubmitRequest(
+            name: "nobody", dataset: dataset.sha256, config: Self.config.merging(["hosts": .list([hosts.first, hosts.nobody])]) { $1 }))
+        let done = try await harness.waitFor(run: run.id, seconds: 150, "failed after its launch attempts") { $0.state.isFinal }
+        let events = try await harness.client.run(run.id).events
+        #expect(done.state == .failed && done.restarts == 1, "\(done.state) after \(done.restarts) restarts: \(events.map(\.message))")
+        let failure = done.failure ?? ""
+        #expect(failure.contains(hosts.nobody) && failure.contains("ssh"), "the failure names the host and ssh's own words: \(failure)")
+        #expect(events.contains { $0.kind == .interrupted && $0.message.contains(hosts.nobody) && $0.message.contains("before every rank started") },
+                "\(events.map(\.message))")
+        #expect(Self.anyProcess(containing: hosts.nobody).isEmpty, "left behind: \(Self.anyProcess(containing: hosts.nobody))")
+    }
+
+    @Test func aLaunchThatHangsIsCutByTheLaunchTimeoutAndCancelPauseAndShutdownActAtOnce() async throws {
+        let harness = try DaemonHarness()
+        let hosts = try TwoHosts(directory: harness.directory)
+        defer { hosts.down() }
+        try startDaemon(harness, hosts, ["--mpi-launch-timeout", "4", "--max-restarts", "1"])
+        let dataset = try await harness.client.uploadDataset(file: try harness.file("gpl.txt", try SystemText.license()), name: "gpl.txt", kind: .text)
+        let values = Self.config.merging(["hosts": .list([hosts.first, hosts.silent])]) { $1 }
+        // The launch timeout: a launcher that never answers is cut, named, retried once, then the run fails.
+        let timed = try await harness.client.submit(SubmitRequest(name: "hangs", dataset: dataset.sha256, config: values))
+        let failed = try await harness.waitFor(run: timed.id, seconds: 60, "failed after two launch timeouts") { $0.state.isFinal }
+        #expect(failed.state == .failed && (failed.failure ?? "").contains("did not all start within mpi.launch_timeout 4 s")
+                && (failed.failure ?? "").contains(hosts.silent), "\(failed.state): \(failed.failure ?? "")")
+        #expect(Self.anyProcess(containing: "sleep 3600").isEmpty, "the launcher is ended with mpirun: \(Self.anyProcess(containing: "sleep 3600"))")
+
+        // Cancel and pause during the launch act at once (no step boundary to wait for).
+        #expect(harness.terminate().status == 0, "rnnd stops cleanly")
+        try startDaemon(harness, hosts, ["--mpi-launch-timeout", "600"])
+        for action in ["cancel", "pause"] {
+            let run = try await harness.client.submit(SubmitRequest(name: action, dataset: dataset.sha256, config: values))
+            _ = try await harness.waitFor(run: run.id, "launching") { $0.state == .running }
+            let asked = Date()
+            let answer = action == "cancel" ? try await harness.client.cancel(run.id) : try await harness.client.pause(run.id)
+            #expect(answer.state == .running, "\(action) acknowledged as requested")
+            let ended = try await harness.waitFor(run: run.id, seconds: 10, action == "cancel" ? "cancelled" : "paused") { $0.state != .running }
+            #expect(ended.state == (action == "cancel" ? .cancelled : .paused), "\(action): \(ended.state)")
+            #expect(Date().timeIntervalSince(asked) < 5, "\(action) took \(Date().timeIntervalSince(asked)) s")
+            #expect(Self.anyProcess(containing: "sleep 3600").isEmpty, "\(action) left \(Self.anyProcess(containing: "sleep 3600"))")
+        }
+        // SIGTERM during a launch: rnnd exits within a few seconds, and the run resumes at the next start.
+        let run = try await harness.client.submit(SubmitRequest(name: "shutdown", dataset: dataset.sha256, config: values))
+        _ = try await harness.waitFor(run: run.id, "launching") { $0.state == .running }
+        let stopped = harness.terminate()
+        #expect(stopped.status == 0 && stopped.seconds < 10, "SIGTERM during the launch: \(stopped)")
+        #expect(Self.anyProcess(containing: "sleep 3600").isEmpty && Self.anyProcess(containing: "\(harness.stateDirectory)/mpi/").isEmpty,
+                "left behind: \(Self.anyProcess(containing: harness.stateDirectory))")
     }
 
     static let config = MultiHostTests.config.merging(["workers": .int(1), "max_steps": .int(60), "checkpoint_every": .int(20),

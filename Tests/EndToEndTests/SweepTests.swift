@@ -86,23 +86,20 @@ extension EndToEnd {
 
         let id = try submit(harness, corpus, Self.asha)
         // Kill rnnd once a few results are in and a trial is training.
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
+        let total = reference.events.filter { $0.kind == "result" }.count
+        func midSweep(results: Int) async throws -> Bool {
             let detail = try await harness.client.sweep(id)
-            if detail.events.filter({ $0.kind == "result" }).count >= 4 && detail.trials.contains(where: { $0.state == .training }) { break }
-            try await Task.sleep(for: .milliseconds(20))
+            if detail.sweep.state != .running { throw HarnessError("sweep \(id) ended before the fault could land mid-sweep: \(detail.events.map(\.message))") }
+            return detail.events.filter({ $0.kind == "result" }).count >= results && detail.trials.contains(where: { $0.state == .training })
         }
+        try await harness.waitUntil("sweep \(id) to have 4 results and a trial training") { try await midSweep(results: 4) }
         harness.crash()
         try harness.start(["--concurrent-runs", "1"])
-        // Then SIGTERM once more results are in: the training trial stops at a step boundary and rnnd exits 0.
+        // Then SIGTERM once more results are in (at least one result still to come, so that a trial trains): the
+        // training trial stops at a step boundary and rnnd exits 0.
         let seen = try await harness.client.sweep(id).events.filter { $0.kind == "result" }.count
-        let later = Date().addingTimeInterval(120)
-        while Date() < later {
-            let detail = try await harness.client.sweep(id)
-            if detail.sweep.state != .running || (detail.events.filter({ $0.kind == "result" }).count >= seen + 2
-                                                  && detail.trials.contains(where: { $0.state == .training })) { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let target = min(seen + 2, total - 1)
+        try await harness.waitUntil("sweep \(id) to have \(target) of its \(total) results and a trial training") { try await midSweep(results: target) }
         let stopped = harness.terminate()
         #expect(stopped.status == 0 && stopped.reason == .exit, "SIGTERM: \(stopped)")
         try harness.start(["--concurrent-runs", "1"])

@@ -4,6 +4,29 @@ import RNNAPI
 @testable import rnnctl
 import Testing
 
+/// Expects parsing `arguments` to be refused with a message that contains `message`: not any error (a renamed
+/// flag would fail with "Unknown option" and pass a check for any error).
+func expectRefusal<C: ParsableCommand>(_ command: C.Type, _ arguments: [String], _ message: String,
+                                       sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        _ = try command.parse(arguments)
+        Issue.record("\(arguments) was accepted; expected \"\(message)\"", sourceLocation: sourceLocation)
+    } catch {
+        let shown = command.message(for: error)
+        #expect(shown.contains(message), "\(arguments): \"\(shown)\", expected \"\(message)\"", sourceLocation: sourceLocation)
+    }
+}
+
+/// Expects `body` to throw an error whose description contains `message`.
+func expectRefusal(_ message: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
+    do {
+        try body()
+        Issue.record("accepted; expected \"\(message)\"", sourceLocation: sourceLocation)
+    } catch {
+        #expect("\(error)".contains(message), "\"\(error)\", expected \"\(message)\"", sourceLocation: sourceLocation)
+    }
+}
+
 /// rnnctl's parsing and help, without a daemon.
 struct CommandTests {
     @Test func everyCommandHasHelpWithAnExample() throws {
@@ -27,10 +50,10 @@ struct CommandTests {
         #expect(submit.data == "corpus.txt" && submit.quiet && submit.watch && submit.tag == ["a"])
         let values = try parseAssignments(submit.assignments)
         #expect(values == ["lr": .double(0.001), "hidden_size": .int(256)])
-        #expect(throws: (any Error).self) { try Submit.parse(["--set", "lr=0.1"]) }  // neither --data nor --dataset
-        #expect(throws: (any Error).self) { try Submit.parse(["--data", "a", "--dataset", "b"]) }
+        expectRefusal(Submit.self, ["--set", "lr=0.1"], "give --data FILE, --dataset SHA256 or --from RUN")
+        expectRefusal(Submit.self, ["--data", "a", "--dataset", "b"], "give --data FILE or --dataset SHA256, not both")
         #expect(try Submit.parse(["--from", "3", "--set", "lr=0.1"]).from == "3", "--from needs no dataset")
-        #expect(throws: (any Error).self) { try parseAssignments(["=3"]) }
+        expectRefusal("--set =3: expected key=value") { _ = try parseAssignments(["=3"]) }
     }
 
     @Test func overridesAreTypedAsTheDaemonReadsThem() {
@@ -89,17 +112,17 @@ struct CommandTests {
         let fork = try Fork.parse(["7", "--checkpoint", "best", "--set", "lr=0.001"])
         #expect(fork.run == "7" && fork.checkpoint == .best)
         #expect(try Export.parse(["7", "--checkpoint", "120", "-o", "m.safetensors"]).checkpoint == .step(120))
-        #expect(throws: (any Error).self) { try Export.parse(["7", "--checkpoint", "newest", "-o", "m.safetensors"]) }
+        expectRefusal(Export.self, ["7", "--checkpoint", "newest", "-o", "m.safetensors"], "The value 'newest' is invalid for '--checkpoint <checkpoint>'")
         #expect(try Upload.parse(["a.txt", "--kind", "jsonl"]).kind == .jsonl)
-        #expect(throws: (any Error).self) { try Upload.parse(["a.txt", "--kind", "pdf"]) }
+        expectRefusal(Upload.self, ["a.txt", "--kind", "pdf"], "The value 'pdf' is invalid for '--kind <kind>'")
         let sample = try Sample.parse(["7", "--prime", "ROMEO:", "--length", "500", "--temperature", "0.8", "--top-k", "5", "--seed", "1"])
         #expect(sample.prime == "ROMEO:" && sample.length == 500 && sample.topK == 5)
-        #expect(throws: (any Error).self) { try Compare.parse(["7"]) }
-        #expect(throws: (any Error).self) { try Metrics.parse(["7", "--format", "xml"]) }
-        #expect(throws: (any Error).self) { try Plot.parse(["7", "--output", "a.gif"]) }
+        expectRefusal(Compare.self, ["7"], "compare needs at least two runs")
+        expectRefusal(Metrics.self, ["7", "--format", "xml"], "The value 'xml' is invalid for '--format <format>'")
+        expectRefusal(Plot.self, ["7", "--output", "a.gif"], "--output writes SVG or PNG: name the file *.svg or *.png")
         #expect(try Plot.parse(["7", "--output", "a.PNG"]).output == "a.PNG")
-        #expect(throws: (any Error).self) { try Export.parse(["7"]) }  // -o is required
-        #expect(throws: (any Error).self) { try Watch.parse(["7", "--url", "http://127.0.0.1:1"]) }  // --url needs --token-file
+        expectRefusal(Export.self, ["7"], "Missing expected argument '--output <output>'")
+        expectRefusal(Watch.self, ["7", "--url", "http://127.0.0.1:1"], "--url needs --token-file")
     }
 
     @Test func tablesAlignAndColumnsAreChecked() throws {
@@ -109,7 +132,7 @@ struct CommandTests {
         let table = try RunColumns.table([run], format: "id,step,train_loss", defaults: [])
         #expect(table.render(header: true) == "ID  STEP    TRAIN_LOSS\n3   40/100  1.5000")
         #expect(table.render(header: false) == "3  40/100  1.5000")
-        #expect(throws: (any Error).self) { try RunColumns.table([run], format: "id,nope", defaults: []) }
+        expectRefusal("unknown column nope (columns: ") { _ = try RunColumns.table([run], format: "id,nope", defaults: []) }
     }
 
     @Test func chartsDrawEveryCurve() {
@@ -160,13 +183,13 @@ struct CommandTests {
     @Test func tagChangesAreArgumentsNotOptions() throws {
         let tag = try Tag.parse(["12", "+best", "-old", "new", "--json"])
         #expect(tag.run == "12" && tag.changes == ["+best", "-old", "new"] && tag.output.json)
-        #expect(throws: (any Error).self) { try Tag.parse(["12"]) }
-        #expect(throws: (any Error).self) { try Tag.parse(["12", "-"]) }
+        expectRefusal(Tag.self, ["12"], "give at least one +TAG or -TAG")
+        expectRefusal(Tag.self, ["12", "-"], "\"-\" names no tag")
         let note = try Note.parse(["3", "-"])
         #expect(note.text == "-")
         #expect(try Rename.parse(["3", "new name"]).name == "new name")
         #expect(try Cancel.parse(["3", "4", "--json"]).output.json)
-        #expect(throws: (any Error).self) { try Submit.parse(["--data", "x.txt", "--json", "--watch"]) }
+        expectRefusal(Submit.self, ["--data", "x.txt", "--json", "--watch"], "give --json or --watch, not both")
     }
 
     @Test func tenCurvesTenStylesAndALonePointIsDrawn() {

@@ -36,7 +36,7 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         let control: RunControl
         let dataset: String
 
-        init(concurrentRuns: Int) throws {
+        init(concurrentRuns: Int, hooks: RunJobHooks = .none) throws {
             directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("rnnd-race-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("datasets"), withIntermediateDirectories: true)
             store = try Store(path: directory.appendingPathComponent("rnnd.sqlite").path)
@@ -52,7 +52,7 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
             var logger = Logger(label: "race")
             logger.logLevel = .critical
             scheduler = Scheduler(store: store, metrics: MetricWriter(store: store), hub: hub, settings: settings,
-                                  notifier: SystemdNotifier(environment: [:]), logger: logger)
+                                  notifier: SystemdNotifier(environment: [:]), logger: logger, hooks: hooks)
             control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
         }
 
@@ -141,16 +141,126 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
     @Test func aRunCancelledWhileStartingNeverTrains() async throws {
         let rig = try Rig(concurrentRuns: 1)
         defer { try? FileManager.default.removeItem(at: rig.directory) }
-        // Submit then cancel at once, many times: the scheduler may already have picked the run.
+        // Submit then cancel at once, many times: the scheduler may already have picked the run, or (on a
+        // loaded machine) the run may even have finished before the cancel arrived — then the answer says so.
+        var refused: [Int64: String] = [:]
         for _ in 0..<60 {
             let id = try await rig.submit(steps: 4)
-            _ = try rig.control.cancel(id, uid: 7)
+            do {
+                _ = try rig.control.cancel(id, uid: 7)
+            } catch let failure as APIFailure where failure.status == .conflict {
+                refused[id] = failure.body.error
+            }
         }
         try await rig.settle()
         for run in try rig.store.listRuns(filter: nil, sort: ["id"], limit: 1000, offset: 0) {
             let events = try rig.store.events(runID: run.run.id)
             expectValidPath(events, run: run.run.id)
-            #expect(run.run.state == .cancelled, "run \(run.run.id) is \(run.run.state): \(events.map(\.kind))")
+            if let refusal = refused[run.run.id] {
+                #expect(refusal == "run \(run.run.id) had already completed; nothing to cancel" && run.run.state == .completed,
+                        "run \(run.run.id) is \(run.run.state), the cancel was refused with \"\(refusal)\"")
+                #expect(!events.contains { $0.kind == .cancelRequested }, "run \(run.run.id): \(events.map(\.kind))")
+            } else {
+                #expect(run.run.state == .cancelled, "run \(run.run.id) is \(run.run.state): \(events.map(\.kind))")
+            }
         }
+    }
+
+    /// Holds each run's job between its last step and its final transition until released.
+    final class Gate: Sendable {
+        let held = Locked<Set<Int64>>([])
+        let release = DispatchSemaphore(value: 0)
+        var hooks: RunJobHooks {
+            RunJobHooks(beforeEnding: { [self] id in
+                held.withLock { _ = $0.insert(id) }
+                release.wait()
+            })
+        }
+
+        func waitUntilHeld(_ id: Int64, seconds: Double = 120) async throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while !held.withLock({ $0.contains(id) }) {
+                guard Date() < deadline else { throw GateTimeout(run: id, seconds: seconds) }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+    }
+
+    struct GateTimeout: Error, CustomStringConvertible {
+        let run: Int64, seconds: Double
+        var description: String { "run \(run)'s job did not reach its final transition within \(Int(seconds)) s" }
+    }
+
+    @Test func aCancelAcknowledgedAfterTheLastStepEndsTheRunCancelledWithItsFinalCheckpoint() async throws {
+        let gate = Gate()
+        let rig = try Rig(concurrentRuns: 1, hooks: gate.hooks)
+        defer { try? FileManager.default.removeItem(at: rig.directory) }
+        let id = try await rig.submit(steps: 4)
+        // The trainer has returned `completed` and its reports are recorded; the run is still running.
+        try await gate.waitUntilHeld(id)
+        let answer = try rig.control.cancel(id, uid: 7)
+        #expect(answer.state == .running, "the cancel was acknowledged as requested")
+        gate.release.signal()
+        try await rig.settle()
+        let run = try #require(try rig.store.run(id: id))
+        let events = try rig.store.events(runID: id)
+        expectValidPath(events, run: id)
+        #expect(run.state == .cancelled, "run \(id) is \(run.state): \(events.map(\.kind))")
+        #expect(events.last?.message == "cancelled at step 4 by uid 7 (training had also reached its end: max_steps 4 reached)",
+                "\(events.last.map(\.message) ?? "no event")")
+        let last = try rig.store.checkpoints(runID: id).last
+        #expect(last?.step == 4 && last?.kind == .final, "nothing trained is lost: \(String(describing: last))")
+        // The request follows every checkpoint written before it.
+        let request = try #require(events.firstIndex { $0.kind == .cancelRequested })
+        #expect(!events[request...].contains { $0.kind == .checkpoint }, "\(events.map(\.kind))")
+    }
+
+    @Test func aPauseAcknowledgedAfterTheLastStepEndsTheRunPausedAndResumeCompletesIt() async throws {
+        let gate = Gate()
+        let rig = try Rig(concurrentRuns: 1, hooks: gate.hooks)
+        defer { try? FileManager.default.removeItem(at: rig.directory) }
+        let id = try await rig.submit(steps: 4)
+        try await gate.waitUntilHeld(id)
+        #expect(try rig.control.pause(id, uid: 8).state == .running)
+        gate.release.signal()
+        try await rig.settle()
+        #expect(try rig.store.run(id: id)?.state == .paused)
+        #expect(try rig.store.events(runID: id).last?.message == "paused at step 4 by uid 8 (training had also reached its end: max_steps 4 reached)")
+        _ = try rig.control.resume(id, uid: 8)
+        gate.release.signal()
+        try await rig.settle()
+        let events = try rig.store.events(runID: id)
+        expectValidPath(events, run: id)
+        #expect(try rig.store.run(id: id)?.state == .completed, "\(events.map(\.kind))")
+        #expect(try rig.store.checkpoints(runID: id).last?.step == 4, "the resumed run trained no step past max_steps")
+    }
+
+    @Test func aCancelOrPauseAfterTheEndIsRefusedNamingHowTheRunEnded() async throws {
+        let rig = try Rig(concurrentRuns: 1)
+        defer { try? FileManager.default.removeItem(at: rig.directory) }
+        let id = try await rig.submit(steps: 2)
+        try await rig.settle()
+        #expect(try rig.store.run(id: id)?.state == .completed)
+        let cancel = #expect(throws: APIFailure.self) { try rig.control.cancel(id, uid: 7) }
+        #expect(cancel?.status == .conflict && cancel?.body.error == "run \(id) had already completed; nothing to cancel", "\(String(describing: cancel?.body))")
+        let pause = #expect(throws: APIFailure.self) { try rig.control.pause(id, uid: 7) }
+        #expect(pause?.body.error == "run \(id) had already completed; nothing to pause", "\(String(describing: pause?.body))")
+        #expect(!(try rig.store.events(runID: id)).contains { $0.kind == .cancelRequested || $0.kind == .pauseRequested })
+    }
+
+    @Test func aStopRecordedBeforeACrashDecidesTheRunsStateAtRecovery() async throws {
+        let rig = try Rig(concurrentRuns: 1)
+        defer { try? FileManager.default.removeItem(at: rig.directory) }
+        // Two runs left `running` by a crash (no job): one with a recorded pause, one with a pause then a cancel.
+        let paused = try await rig.submit(steps: 2), cancelled = try await rig.submit(steps: 2)
+        for id in [paused, cancelled] {
+            try rig.store.transition(runID: id, to: .running, from: [.queued], cause: "training started")
+            #expect(try rig.store.requestStop(runID: id, .pause(uid: 3), message: "pause requested") == .running)
+        }
+        #expect(try rig.store.requestStop(runID: cancelled, .cancel(uid: 4), message: "cancel requested") == .running)
+        try rig.scheduler.recover()
+        #expect(try rig.store.run(id: paused)?.state == .paused)
+        #expect(try rig.store.run(id: cancelled)?.state == .cancelled)
+        #expect(try rig.store.events(runID: cancelled).last?.uid == 4)
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// What rank 0 of a multi-host run (rnnd-worker) tells rnnd, one JSON object per line on its stdout; rnnd
 /// records it as it records a local trainer's reports, so rnnd stays the only writer of its store.
 public enum WorkerMessage: Codable, Sendable, Equatable {
+    /// Every rank is up (MPI is initialised on all `ranks`): the launch is over; loading the run follows.
+    case connected(ranks: Int)
     /// The ranks are up and the run's state is loaded on all `ranks` (`step` is where it starts).
     case started(step: Int, ranks: Int)
     /// A report of the trainer; `.step` reports double as the heartbeat.
