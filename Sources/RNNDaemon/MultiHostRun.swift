@@ -190,11 +190,13 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
     /// start a rank on — its own words, which name the host — or else mpirun's last lines.
     static func launcherMessage(_ tail: [String]) -> String {
         let lines = tail.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.allSatisfy { $0 == "-" } }
-        let telling = lines.filter { line in
+        // ssh's own lines first ("ssh: connect to host H port 22: No route to host"), then any that name a cause.
+        let ssh = lines.filter { $0.hasPrefix("ssh:") || $0.contains("Permission denied") || $0.contains("Host key verification failed") }
+        let telling = ssh.isEmpty ? lines.filter { line in
             let lower = line.lowercased()
-            return ["ssh", "connect to host", "resolve", "refused", "unreachable", "no route", "denied", "timed out", "unknown host"]
+            return ["connect to host", "resolve", "refused", "unreachable", "no route to", "denied", "timed out", "unknown host"]
                 .contains { lower.contains($0) }
-        }
+        } : ssh
         let chosen = telling.isEmpty ? Array(lines.suffix(2)) : Array(telling.prefix(3))
         return chosen.isEmpty ? "; the launcher said nothing" : ": " + chosen.joined(separator: " / ")
     }
@@ -245,7 +247,8 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
         logger.warning("mpirun: \(line)")
         lock.withLock {
             stderrTail.append(line)
-            if stderrTail.count > 20 { stderrTail.removeFirst() }
+            // mpirun's own explanation of a failed launch is about 20 lines: the launcher's line before it stays.
+            if stderrTail.count > 100 { stderrTail.removeFirst() }
         }
     }
 

@@ -51,8 +51,13 @@ final class RunControl: Sendable {
     }
 
     func datasetBytes(_ record: DatasetRecord) throws -> [UInt8] {
+        let url = store.stateDirectory.appendingPathComponent(record.path)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw APIFailure.conflict("the file of dataset \(record.name) (\(record.sha256.prefix(12))) is missing from the state directory "
+                                      + "(\(url.path)); upload the same file again to restore it")
+        }
         do {
-            return try Array(Data(contentsOf: store.stateDirectory.appendingPathComponent(record.path)))
+            return try Array(Data(contentsOf: url))
         } catch {
             throw APIFailure(.internalServerError, "dataset \(record.sha256) cannot be read: \(error.localizedDescription)")
         }

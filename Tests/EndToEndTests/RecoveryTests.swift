@@ -22,9 +22,9 @@ extension EndToEnd {
     }
 
     /// The uninterrupted reference: same configuration, same workers, on the same daemon.
-    func reference(_ harness: DaemonHarness, dataset: String) async throws -> (loss: [Double], model: Data) {
+    func reference(_ harness: DaemonHarness, dataset: String, config: [String: APIValue]? = nil) async throws -> (loss: [Double], model: Data) {
         let client = harness.client
-        let run = try await client.submit(SubmitRequest(name: "reference", dataset: dataset, config: config))
+        let run = try await client.submit(SubmitRequest(name: "reference", dataset: dataset, config: config ?? self.config))
         _ = try await harness.waitFor(run: run.id, "completed") { $0.state == .completed }
         return (try await client.series(run.id, name: "train_loss").points.map(\.value), try await client.export(run.id, checkpoint: "latest"))
     }
@@ -83,17 +83,29 @@ extension EndToEnd {
         }
         #expect(events.contains { $0.kind == .running && $0.message.contains("resumed from the checkpoint of step") })
         try await expectCompleteCurve(harness.client, run.id, last: 400)
-        let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
+        let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256, config: damaged)
         #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss,
                 "resumed from step \(good), the same loss curve, bitwise")
         #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel, "the same final parameters, bitwise")
 
-        // A dataset file deleted behind rnnd's back: the run that needs it pauses, naming the file; uploading the
-        // same file again restores it, and the run resumes.
-        try FileManager.default.removeItem(atPath: harness.stateDirectory + "/datasets/\(dataset.sha256)")
+        // A dataset file deleted behind rnnd's back: a submission that needs it is refused naming the file; a
+        // queued run that needs it pauses when it starts, naming the file; uploading the same file again
+        // restores it, and the run resumes.
+        let blocker = try await harness.client.submit(SubmitRequest(name: "blocker", dataset: dataset.sha256,
+                                                                    config: config.merging(["max_steps": .int(1_000_000)]) { $1 }))
+        _ = try await harness.waitFor(run: blocker.id, "running") { $0.state == .running }
         let orphan = try await harness.client.submit(SubmitRequest(name: "no-data", dataset: dataset.sha256, config: config))
+        let datasetFile = harness.stateDirectory + "/datasets/\(dataset.sha256)"
+        try FileManager.default.removeItem(atPath: datasetFile)
+        do {
+            _ = try await harness.client.submit(SubmitRequest(name: "refused", dataset: dataset.sha256, config: config))
+            Issue.record("a submission without its dataset file was accepted")
+        } catch ClientError.api(let status, let body) {
+            #expect(status == 409 && body.error.contains(datasetFile) && body.error.contains("upload the same file again"), "\(status) \(body.error)")
+        }
+        _ = try await harness.client.cancel(blocker.id)
         let paused = try await harness.waitFor(run: orphan.id, "paused") { $0.state != .queued && $0.state != .running }
-        #expect(paused.state == .paused && (paused.failure ?? "").contains("datasets/\(dataset.sha256)") && (paused.failure ?? "").contains("is missing"),
+        #expect(paused.state == .paused && (paused.failure ?? "").contains(datasetFile) && (paused.failure ?? "").contains("is missing"),
                 "\(paused.state): \(paused.failure ?? "")")
         _ = try await harness.client.uploadDataset(file: file, name: "gpl.txt", kind: .text)
         _ = try await harness.client.resume(orphan.id)
