@@ -76,6 +76,7 @@ let package = Package(
             "RNNCore", "RNNTraining", "RNNStore", "RNNAPI", "RNNSweep",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("WebView/assets")]),

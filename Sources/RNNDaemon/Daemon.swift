@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import RNNAPI
@@ -43,6 +44,7 @@ public enum Daemon {
 
         let unixApp = Application(
             router: makeRouter(control: control, sweeps: sweeps, settings: settings, sessions: sessions, loopback: false, token: nil),
+            server: .http1(configuration: Self.http1),
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: "rnnd"),
             onServerRunning: { _ in
                 do {
@@ -67,6 +69,7 @@ public enum Daemon {
             let (host, port) = try hostAndPort(listen)
             services.append(Application(
                 router: makeRouter(control: control, sweeps: sweeps, settings: settings, sessions: sessions, loopback: true, token: token),
+                server: .http1(configuration: Self.http1),
                 configuration: .init(address: .hostname(host, port: port), serverName: "rnnd"),
                 logger: logger))
         }
@@ -83,6 +86,13 @@ public enum Daemon {
         logger.info("rnnd stopped")
         withExtendedLifetime(lock) {}
     }
+
+    /// Both listeners' HTTP/1 settings. A connection that sends no complete request part (head, body chunk, end)
+    /// for `idleTimeout` is closed — a client that dribbles its headers, a body that stops coming, a connection
+    /// opened and left — while a response being written (an SSE stream to a watcher that sends nothing) is never
+    /// cut. Headers are bounded by NIO's decoder (80 KiB in all, 1,000 fields): more is refused and closed.
+    static let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(idleTimeoutSeconds)))
+    static let idleTimeoutSeconds = 30
 
     static func readToken(_ path: String) throws -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

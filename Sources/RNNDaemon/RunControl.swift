@@ -26,10 +26,13 @@ final class RunControl: Sendable {
 
     static func isSHA256(_ s: String) -> Bool { s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
 
-    func dataset(sha256: String) throws -> DatasetRecord {
+    /// The dataset a path names (`/v1/datasets/{sha256}`: a missing one is a 404), or that a request body's
+    /// `dataset` field refers to (`inBody`: a 422 naming the field — the operation's own resource exists).
+    func dataset(sha256: String, inBody: Bool = false) throws -> DatasetRecord {
         guard Self.isSHA256(sha256) else { throw APIFailure.badRequest("\"\(sha256)\" is not a SHA-256 (64 lowercase hex digits)", field: "dataset") }
         guard let record = try store.dataset(sha256: sha256) else {
-            throw APIFailure.notFound("no dataset with SHA-256 \(sha256); upload it first")
+            let message = "no dataset with SHA-256 \(sha256); upload it first"
+            throw inBody ? APIFailure(.unprocessableContent, message, field: "dataset") : APIFailure.notFound(message)
         }
         return record
     }
@@ -132,7 +135,7 @@ final class RunControl: Sendable {
 
     /// Everything `submit` checks, and the run it would store with the notices it would record; stores nothing.
     func prepare(_ request: SubmitRequest, uid: Int?) async throws -> (NewRun, [String]) {
-        let dataset = try dataset(sha256: request.dataset)
+        let dataset = try dataset(sha256: request.dataset, inBody: true)
         let origin = try request.derivedFrom.map { id -> RunRecord in
             guard let run = try store.run(id: id) else { throw APIFailure.badRequest("derived_from: no run \(id)", field: "derived_from") }
             return run

@@ -97,16 +97,29 @@ public struct SearchSpace: Sendable, Equatable, Codable {
     }
 
     /// Every combination of the lists, in order: the last key varies fastest. Distributions cannot be enumerated.
-    public func grid() throws -> [[String: APIValue]] {
-        var combinations: [[String: APIValue]] = [[:]]
+    public func grid(limit: Int = SearchSpace.maxTrials) throws -> [[String: APIValue]] {
+        // Counted before anything is enumerated: a space of 10⁹ combinations is refused without building it.
+        var count = 1
         for key in keys {
             guard case .values(let values) = domains[key]! else {
                 throw SweepError("space: \(key) is a distribution, which a grid cannot enumerate: give a list, or use the random or asha method")
             }
+            let (product, overflow) = count.multipliedReportingOverflow(by: values.count)
+            count = overflow ? .max : product
+        }
+        guard count <= limit else {
+            throw SweepError("space: the grid has \(count == .max ? "more than \(Int.max)" : "\(count)") combinations; at most \(limit)")
+        }
+        var combinations: [[String: APIValue]] = [[:]]
+        for key in keys {
+            guard case .values(let values) = domains[key]! else { continue }
             combinations = combinations.flatMap { partial in values.map { partial.merging([key: $0]) { $1 } } }
         }
         return combinations
     }
+
+    /// The most trials a sweep may have.
+    public static let maxTrials = 10_000
 
     /// `count` assignments drawn from `seed`: the same seed gives the same trials in the same order.
     public func sample(count: Int, seed: UInt64) -> [[String: APIValue]] {

@@ -63,7 +63,7 @@ extension EndToEnd {
         await refused(400, field: "hidden_sise") { try await submit(["hidden_sise": .int(3)]) }
         await refused(400, field: "seq_len") { try await submit(["seq_len": .int(50_000)]) }
         await refused(400, field: "hidden_size") { try await submit(["hidden_size": .int(4096), "layers": .int(4), "seq_len": .int(256)]) }
-        await refused(404) { _ = try await client.submit(SubmitRequest(dataset: String(repeating: "ab", count: 32), config: smallModel)) }
+        await refused(422) { _ = try await client.submit(SubmitRequest(dataset: String(repeating: "ab", count: 32), config: smallModel)) }
         await refused(400, field: "dataset") { _ = try await client.submit(SubmitRequest(dataset: "../../etc/passwd", config: smallModel)) }
         // Malformed bodies, sent raw.
         for (body, field) in [("{", nil), (#"{"dataset": "x", "config": {}, "colour": 1}"#, "colour"), (#"{"config": {}}"#, "dataset"),

@@ -38,6 +38,9 @@ import Testing
         #expect(grid.map { $0["hidden_size"]! } == [.int(64), .int(64), .int(128), .int(128), .int(256), .int(256)])
         #expect(grid.map { $0["lr"]! } == [.double(0.1), .double(0.01), .double(0.1), .double(0.01), .double(0.1), .double(0.01)])
         #expect(throws: SweepError.self) { try SearchSpace.parse(["lr=loguniform(1e-4, 1e-2)"]).grid() }
+        // 10⁹ combinations are counted and refused, never built.
+        let huge = try SearchSpace.parse((0..<9).map { "k\($0)=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]" })
+        #expect(throws: SweepError("space: the grid has 1000000000 combinations; at most 10000")) { try huge.grid() }
     }
 
     @Test func randomTrialsAreFixedBySeedAndStayInTheirDomains() throws {

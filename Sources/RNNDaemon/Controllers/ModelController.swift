@@ -40,7 +40,7 @@ struct ModelController {
         let id = try context.runID()
         let body = try await request.decode(ForecastRequest.self, limit: context.maxUploadSize)
         let (model, step) = try await control.model(of: id, body.checkpoint)
-        let dataset = try body.dataset.map { try control.dataset(sha256: $0) } ?? control.dataset(of: try control.record(id))
+        let dataset = try body.dataset.map { try control.dataset(sha256: $0, inBody: true) } ?? control.dataset(of: try control.record(id))
         let bytes = try control.datasetBytes(dataset)
         let values = try await offload { try model.forecast(csv: bytes, name: dataset.name, steps: body.steps) }
         return JSONResponse.make(ForecastResponse(columns: model.metadata.targetColumns ?? [], values: values, checkpointStep: step))
@@ -48,7 +48,7 @@ struct ModelController {
 
     @Sendable func evaluate(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(EvaluateRequest.self, limit: context.maxUploadSize)
-        let dataset = try control.dataset(sha256: body.dataset)
+        let dataset = try control.dataset(sha256: body.dataset, inBody: true)
         let (model, step) = try await control.model(of: try context.runID(), body.checkpoint)
         let bytes = try control.datasetBytes(dataset)
         let result = try await offload {

@@ -4,8 +4,8 @@ import NIOCore
 import RNNAPI
 
 extension Request {
-    /// The body as a request type, checked strictly: a JSON object, no unknown fields, every field of the
-    /// right type, at most `limit` bytes.
+    /// The body as a request type, checked strictly: a JSON object, no unknown fields, no null fields, every
+    /// field of the right type, at most `limit` bytes.
     func decode<T: APIRequest>(_ type: T.Type, limit: Int) async throws -> T {
         let buffer: ByteBuffer
         do {
@@ -19,6 +19,10 @@ extension Request {
         }
         if let unknown = object.keys.sorted().first(where: { !T.fields.contains($0) }) {
             throw APIFailure.badRequest("unknown field \"\(unknown)\" (known: \(T.fields.sorted().joined(separator: ", ")))", field: unknown)
+        }
+        // The document has no nullable field: a null is refused, not read as "left out".
+        if let null = object.keys.sorted().first(where: { object[$0] is NSNull }) {
+            throw APIFailure.badRequest("field \"\(null)\" is null; leave it out to take its default", field: null)
         }
         do {
             return try APIJSON.decoder.decode(T.self, from: data)

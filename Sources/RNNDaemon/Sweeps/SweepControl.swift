@@ -24,7 +24,7 @@ actor SweepControl {
     // MARK: submission
 
     func submit(_ request: SweepRequest, uid: Int?) async throws -> SweepInfo {
-        let dataset = try control.dataset(sha256: request.dataset)
+        let dataset = try control.dataset(sha256: request.dataset, inBody: true)
         if let name = request.name, name.isEmpty || name.count > 200 { throw APIFailure.badRequest("name must have 1 to 200 characters", field: "name") }
         let space: SearchSpace
         do { space = try SearchSpace.parse(request.space) } catch let error as SweepError { throw APIFailure.badRequest(error.description, field: "space") }
@@ -45,14 +45,16 @@ actor SweepControl {
         case .grid:
             guard request.trials == nil else { throw APIFailure.badRequest("a grid's trials are every combination of its lists: leave trials out", field: "trials") }
             guard request.asha == nil else { throw APIFailure.badRequest("asha settings belong to the asha method", field: "asha") }
-            do { assignments = try space.grid() } catch let error as SweepError { throw APIFailure.badRequest(error.description, field: "space") }
+            assignments = try Self.grid(space)
         case .random, .asha:
             if let trials = request.trials {
-                guard (1...10_000).contains(trials) else { throw APIFailure.badRequest("trials must be 1…10000, got \(trials)", field: "trials") }
+                guard (1...SearchSpace.maxTrials).contains(trials) else {
+                    throw APIFailure.badRequest("trials must be 1…\(SearchSpace.maxTrials), got \(trials)", field: "trials")
+                }
                 assignments = space.sample(count: trials, seed: UInt64(seed))
             } else if request.method == .asha, space.keys.allSatisfy({ space.domains[$0]!.isList }) {
                 // ASHA over a grid: every combination once, in the grid's order.
-                assignments = try space.grid()
+                assignments = try Self.grid(space)
             } else {
                 throw APIFailure.badRequest("\(request.method.rawValue) needs trials (how many configurations to draw)"
                                             + (request.method == .asha ? "; without it, a space of lists only is taken whole, as a grid" : ""), field: "trials")
@@ -67,7 +69,6 @@ actor SweepControl {
                 throw APIFailure.badRequest("asha settings belong to the asha method", field: "asha")
             }
         }
-        guard assignments.count <= 10_000 else { throw APIFailure.badRequest("the grid has \(assignments.count) combinations; at most 10000", field: "space") }
 
         // Every trial as the run it will be (its last budget for ASHA): a space that can produce an invalid
         // configuration is refused here, naming the trial, the key and the value.
@@ -102,6 +103,11 @@ actor SweepControl {
                 + (asha.map { ", rungs at \($0.budgets.map(String.init).joined(separator: "/")) steps (eta \($0.eta))" } ?? ""))
         try await reconcile(record.id)
         return try info(try sweepRecord(record.id))
+    }
+
+    /// Every combination of a space of lists; one of more than `SearchSpace.maxTrials` is refused before it is built.
+    static func grid(_ space: SearchSpace) throws -> [[String: APIValue]] {
+        do { return try space.grid() } catch let error as SweepError { throw APIFailure.badRequest(error.description, field: "space") }
     }
 
     /// Keys that change neither the data a run reads nor its memory: a trial differing only in them needs no
