@@ -54,6 +54,7 @@ struct DatasetController {
         guard let kind = q.get("kind").flatMap(DatasetKind.init(rawValue:)) else {
             throw APIFailure.badRequest("kind must be one of \(DatasetKind.allCases.map(\.rawValue).joined(separator: ", "))", field: "kind")
         }
+        try request.refuseDeclaredLength(above: settings.maxUploadBytes, "the upload is larger than api.max_upload_bytes (\(settings.maxUploadBytes) bytes)")
         let directory = store.stateDirectory.appendingPathComponent("datasets")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let partial = directory.appendingPathComponent(".upload-\(UUID().uuidString)")
