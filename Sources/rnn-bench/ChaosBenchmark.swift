@@ -17,12 +17,14 @@ struct ChaosBenchmark: AsyncParsableCommand {
         commandName: "chaos",
         abstract: "Kill a real rnnd at random moments and check that nothing is lost (exit 1 if a trial fails).",
         discussion: """
-            Each trial: a fresh state directory, a short run (and in some trials a second, queued one, and \
-            submissions racing the kill), 2–4 SIGKILLs at random moments with restarts, then the runs finish. \
+            Each trial: a fresh state directory, a short run (in some trials a second one, queued or training \
+            beside it; an ASHA sweep; submissions racing the kill), 2–4 SIGKILLs at random moments with \
+            restarts — some of them killed again during their start-up recovery — then everything finishes. \
             Checked: PRAGMA integrity_check is ok; every acknowledged submission exists; every checkpoint row \
             has its file and no other file is left; every run's train_loss has each step exactly once and \
             equals, bit for bit, the curve of the same run trained without interruption, as do its final \
-            parameters.
+            parameters; every sweep's decisions (each trial's rung, state and value) equal those of the same \
+            sweep run without interruption.
 
             Example: rnn-bench chaos --trials 50 --seed 1
             """
@@ -35,7 +37,11 @@ struct ChaosBenchmark: AsyncParsableCommand {
     struct Trial: Codable {
         var trial: Int
         var kills: Int
+        /// Of those, kills that landed while rnnd was starting (recovering its runs, before it answered).
+        var killsDuringStartup: Int
         var runs: Int
+        var concurrent: Bool
+        var sweep: Bool
         var restarts: Int
         /// Checkpoint files found without their row at a restart (written, or being written, when rnnd was
         /// killed before it recorded them) and removed.
@@ -60,6 +66,20 @@ struct ChaosBenchmark: AsyncParsableCommand {
          "val_fraction": .double(0.05), "seed": .int(seed)]
     }
 
+    /// The sweep of some trials: a small ASHA over four rates, one trial at a time (so that its decisions depend
+    /// on results only, never on which trial finished first).
+    static func sweep(dataset: String) -> SweepRequest {
+        SweepRequest(name: "chaos", dataset: dataset,
+                     config: config(seed: 3).merging(["max_steps": .int(40), "checkpoint_every": .int(5), "eval_every": .int(10)]) { $1 },
+                     space: ["lr=[0.0005, 0.002, 0.005, 0.02]"], method: .asha, maxConcurrent: 1,
+                     asha: ASHASettings(minSteps: 10, eta: 2, maxSteps: 40))
+    }
+
+    /// What a sweep decided: each trial's number, rung, state and value.
+    static func decisions(_ detail: SweepDetail) -> [String] {
+        detail.trials.map { "trial \($0.number): rung \($0.rung), \($0.state.rawValue), \($0.value.map { "\($0)" } ?? "-")" }
+    }
+
     /// What an uninterrupted run of a configuration ends with.
     struct Reference {
         var trainLoss: [SeriesPointInfo]
@@ -75,8 +95,9 @@ struct ChaosBenchmark: AsyncParsableCommand {
         guard !licences.isEmpty else { throw ValidationError("the corpus comes from /usr/share/common-licenses, which is missing") }
         try Data(licences.joined().utf8).write(to: corpus)
 
-        // References: each configuration trained once without interruption.
+        // References: each configuration trained once without interruption, and the sweep.
         var references: [Int: Reference] = [:]
+        var sweepReference: [String] = []
         do {
             let daemon = try Daemon(directory: root.appendingPathComponent("reference"), windowMs: 0)
             defer { daemon.stop() }
@@ -87,16 +108,21 @@ struct ChaosBenchmark: AsyncParsableCommand {
                 try await daemon.waitUntilFinal([id], seconds: 300)
                 references[runSeed] = try await Self.outcome(daemon.client, id)
             }
+            let sweep = try await daemon.client.submitSweep(Self.sweep(dataset: sha)).id
+            sweepReference = Self.decisions(try await daemon.waitUntilSweepEnds(sweep, seconds: 600))
         }
 
         var random = SplitMix64(seed: seed)
         var results: [Trial] = []
         let started = Date()
         for t in 1...max(1, trials) {
-            let trial = try await runTrial(t, root: root.appendingPathComponent("trial-\(t)"), corpus: corpus, references: references, random: &random)
+            let trial = try await runTrial(t, root: root.appendingPathComponent("trial-\(t)"), corpus: corpus, references: references,
+                                           sweepReference: sweepReference, random: &random)
             results.append(trial)
             if !json {
-                print("trial \(t): \(trial.kills) kills, \(trial.unrecordedCheckpoints) unrecorded checkpoint files cleaned, \(trial.runs) runs, \(trial.restarts) restarts, \(String(format: "%.1f", trial.seconds)) s: "
+                print("trial \(t): \(trial.kills) kills (\(trial.killsDuringStartup) during start-up), \(trial.unrecordedCheckpoints) unrecorded checkpoint files cleaned, "
+                      + "\(trial.runs) runs\(trial.concurrent ? " (two training at once)" : "")\(trial.sweep ? ", a sweep" : ""), \(trial.restarts) restarts, "
+                      + "\(String(format: "%.1f", trial.seconds)) s: "
                       + (trial.passed ? "ok" : "FAILED\n    " + trial.problems.joined(separator: "\n    ")))
                 fflush(nil)
             }
@@ -114,19 +140,23 @@ struct ChaosBenchmark: AsyncParsableCommand {
         if summary.failed > 0 { throw ExitCode(1) }
     }
 
-    func runTrial(_ t: Int, root: URL, corpus: URL, references: [Int: Reference], random: inout SplitMix64) async throws -> Trial {
+    func runTrial(_ t: Int, root: URL, corpus: URL, references: [Int: Reference], sweepReference: [String],
+                  random: inout SplitMix64) async throws -> Trial {
         let started = Date()
-        let daemon = try Daemon(directory: root, windowMs: windowMs)
+        let concurrent = random.next() % 3 == 0
+        let daemon = try Daemon(directory: root, windowMs: windowMs, extraArguments: concurrent ? ["--concurrent-runs", "2"] : [])
         defer { daemon.stop() }
         try await daemon.start()
         let sha = try await daemon.client.uploadDataset(file: corpus.path, name: "corpus.txt", kind: .text).sha256
         // Acknowledged submissions and the configuration seed each was trained with.
         var acknowledged: [Int64: Int] = [:]
         acknowledged[try await daemon.client.submit(SubmitRequest(dataset: sha, config: Self.config(seed: 1))).id] = 1
-        if random.next() % 2 == 0 {
+        if concurrent || random.next() % 2 == 0 {
             acknowledged[try await daemon.client.submit(SubmitRequest(dataset: sha, config: Self.config(seed: 2))).id] = 2
         }
+        let sweep: Int64? = random.next() % 4 == 0 ? try await daemon.client.submitSweep(Self.sweep(dataset: sha)).id : nil
         let kills = 2 + Int(random.next() % 3)
+        var killsDuringStartup = 0
         for _ in 0..<kills {
             let delay = 0.15 + Double(random.next() % 1000) / 1000 * 1.2
             // Sometimes a submission races the kill: if rnnd acknowledged it, it must survive.
@@ -137,11 +167,33 @@ struct ChaosBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .seconds(delay))
             daemon.kill()
             if let id = await racing?.value { acknowledged[id] = 1 }
+            // Sometimes the restart is killed too, while it recovers (requeues, cleans files) before it answers.
+            if random.next() % 3 == 0 {
+                try daemon.launch()
+                try await Task.sleep(for: .milliseconds(Int(random.next() % 60)))
+                daemon.kill()
+                killsDuringStartup += 1
+            }
             try await daemon.start()
         }
         var problems: [String] = []
         do {
             try await daemon.waitUntilFinal(Array(acknowledged.keys), seconds: 600)
+            if let sweep {
+                let decided = Self.decisions(try await daemon.waitUntilSweepEnds(sweep, seconds: 600))
+                if decided != sweepReference {
+                    problems.append("sweep \(sweep) decided \(decided), the uninterrupted sweep \(sweepReference)")
+                }
+                // Its runs are checked as every run is: files, and the curve once per step (a promotion's curve
+                // starts after the checkpoint it was forked from).
+                for run in try await daemon.client.runs(filter: "sweep = \(sweep)", limit: 1000) {
+                    problems += checkFiles(of: try await daemon.client.run(run.id), root: daemon.stateDirectory)
+                    let steps = try await daemon.client.series(run.id, name: "train_loss").points.map(\.step)
+                    if let first = steps.first, steps != Array(first..<(first + steps.count)) {
+                        problems.append("sweep run \(run.id): train_loss has \(steps.count) points from step \(first), not each step once")
+                    }
+                }
+            }
         } catch {
             problems.append("\(error)")
         }
@@ -177,7 +229,8 @@ struct ChaosBenchmark: AsyncParsableCommand {
         }
         let log = (try? String(contentsOf: root.appendingPathComponent("rnnd.log"), encoding: .utf8)) ?? ""
         let cut = log.components(separatedBy: "a checkpoint file without a row").count - 1
-        return Trial(trial: t, kills: kills, runs: acknowledged.count, restarts: restarts, unrecordedCheckpoints: cut,
+        return Trial(trial: t, kills: kills + killsDuringStartup, killsDuringStartup: killsDuringStartup, runs: acknowledged.count,
+                     concurrent: concurrent, sweep: sweep != nil, restarts: restarts, unrecordedCheckpoints: cut,
                      seconds: Date().timeIntervalSince(started), problems: problems)
     }
 
@@ -217,20 +270,28 @@ struct ChaosBenchmark: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
 
-        func start() async throws {
+        /// Starts rnnd without waiting for it to answer.
+        func launch() throws {
             let rnnd = Process()
             rnnd.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnd")
             rnnd.arguments = ["--state-dir", stateDirectory, "--socket", socket, "--log-level", "warning", "--max-restarts", "1000"] + extraArguments
             var environment = ProcessInfo.processInfo.environment
             environment["RNND_FAULT_WINDOW_MS"] = String(windowMs)
             rnnd.environment = environment
-            let log = directory.appendingPathComponent("rnnd.log")
             if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
             let handle = try FileHandle(forWritingTo: log)
             handle.seekToEndOfFile()
             rnnd.standardError = handle
             try rnnd.run()
             process = rnnd
+        }
+
+        var log: URL { directory.appendingPathComponent("rnnd.log") }
+
+        /// Starts rnnd and waits until it answers.
+        func start() async throws {
+            try launch()
+            let rnnd = process!
             for _ in 0..<600 {
                 if (try? await client.health()) != nil { return }
                 guard rnnd.isRunning else { break }
@@ -249,6 +310,16 @@ struct ChaosBenchmark: AsyncParsableCommand {
             guard let process, process.isRunning else { return }
             Glibc.kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
+        }
+
+        func waitUntilSweepEnds(_ id: Int64, seconds: Double) async throws -> SweepDetail {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                let detail = try await client.sweep(id)
+                if detail.sweep.state != .running { return detail }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw ValidationError("sweep \(id) did not end in \(Int(seconds)) s")
         }
 
         func waitUntilFinal(_ ids: [Int64], seconds: Double) async throws {
