@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RNNAPI
 
 /// Fans a run's progress out to its watchers (the SSE streams) and keeps the latest figures of every
@@ -6,7 +7,7 @@ import RNNAPI
 final class EventHub: Sendable {
     private struct Watchers {
         var next = 0
-        var byRun: [Int64: [Int: AsyncStream<ProgressEvent>.Continuation]] = [:]
+        var byRun: [Int64: [Int: AsyncStream<ByteBuffer>.Continuation]] = [:]
     }
     private let watchers = Locked(Watchers())
     private let live = Locked([Int64: LiveProgress]())
@@ -21,9 +22,10 @@ final class EventHub: Sendable {
         var stepsPerSecond: Double?
     }
 
-    /// A stream of the run's events from now on; it ends when the run reaches a final state or rnnd stops.
-    func subscribe(runID: Int64) -> AsyncStream<ProgressEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: ProgressEvent.self, bufferingPolicy: .bufferingNewest(1024))
+    /// The run's events from now on as Server-Sent Events frames; the stream ends when the run reaches a final
+    /// state or rnnd stops.
+    func subscribe(runID: Int64) -> AsyncStream<ByteBuffer> {
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(1024))
         let key = watchers.withLock { w -> Int in
             w.next += 1
             w.byRun[runID, default: [:]][w.next] = continuation
@@ -50,10 +52,19 @@ final class EventHub: Sendable {
         }
         let final = event.kind == .state && event.state?.isFinal == true
         let targets = watchers.withLock { w in Array((w.byRun[runID] ?? [:]).values) }
+        guard !targets.isEmpty else { return }
+        // Encoded once for every watcher (a hundred watchers cost one encoding, not a hundred).
+        let frame = Self.frame(event)
         for continuation in targets {
-            continuation.yield(event)
+            continuation.yield(frame)
             if final { continuation.finish() }
         }
+    }
+
+    /// An event as a Server-Sent Events frame: its kind as the event name, its JSON as the data line.
+    static func frame(_ event: ProgressEvent) -> ByteBuffer {
+        let json = (try? APIJSON.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ByteBuffer(string: "event: \(event.kind.rawValue)\ndata: \(json)\n\n")
     }
 
     /// The run left training (any state but running): its live figures go.

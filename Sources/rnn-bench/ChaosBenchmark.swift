@@ -187,7 +187,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
                 // Its runs are checked as every run is: files, and the curve once per step (a promotion's curve
                 // starts after the checkpoint it was forked from).
                 for run in try await daemon.client.runs(filter: "sweep = \(sweep)", limit: 1000) {
-                    problems += checkFiles(of: try await daemon.client.run(run.id), root: daemon.stateDirectory)
+                    problems += Self.checkFiles(of: try await daemon.client.run(run.id), root: daemon.stateDirectory)
                     let steps = try await daemon.client.series(run.id, name: "train_loss").points.map(\.step)
                     if let first = steps.first, steps != Array(first..<(first + steps.count)) {
                         problems.append("sweep run \(run.id): train_loss has \(steps.count) points from step \(first), not each step once")
@@ -206,7 +206,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
                     problems.append("run \(id) ended \(detail.run.state): \(detail.run.failure ?? "")")
                     continue
                 }
-                problems += checkFiles(of: detail, root: daemon.stateDirectory)
+                problems += Self.checkFiles(of: detail, root: daemon.stateDirectory)
                 let outcome = try await Self.outcome(daemon.client, id)
                 let reference = references[runSeed]!
                 if outcome.trainLoss != reference.trainLoss {
@@ -235,7 +235,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
     }
 
     /// Every checkpoint row has its file with its size, and the run's folder holds nothing else.
-    func checkFiles(of detail: RunDetail, root: String) -> [String] {
+    static func checkFiles(of detail: RunDetail, root: String) -> [String] {
         let folder = root + "/checkpoints/\(detail.run.id)"
         let files = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
         var problems: [String] = []

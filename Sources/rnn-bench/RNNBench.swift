@@ -9,6 +9,6 @@ struct RNNBench: AsyncParsableCommand {
             Compare with PyTorch side by side in one session (the machine is shared; only ratios measured \
             close together mean much): ../shared/reference/torch_lstm_bench.py times the same configurations.
             """,
-        subcommands: [CoreBenchmark.self, StoreBenchmark.self, APIBenchmark.self, ChaosBenchmark.self, RaceBenchmark.self, AllreduceBenchmark.self, MultiHostBenchmark.self, WebViewBenchmark.self]
+        subcommands: [CoreBenchmark.self, StoreBenchmark.self, APIBenchmark.self, ChaosBenchmark.self, RaceBenchmark.self, SoakBenchmark.self, LoadBenchmark.self, AllreduceBenchmark.self, MultiHostBenchmark.self, WebViewBenchmark.self]
     )
 }

@@ -54,19 +54,15 @@ struct RunHistoryController {
         let record = try control.record(id)
         let events = control.hub.subscribe(runID: id)  // before reading the state, so nothing falls between
         let current = try control.info(record)
-        @Sendable func frame(_ event: ProgressEvent) -> ByteBuffer {
-            let json = (try? APIJSON.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            return ByteBuffer(string: "event: \(event.kind.rawValue)\ndata: \(json)\n\n")
-        }
         // The message is why the run is in its state (the event that moved it there: "max_steps 600 reached",
         // "cancelled at step 120 by uid 1000"), so that watching an ended run says why it ended.
         let cause = try store.events(runID: id).last { $0.kind.enteredState == current.state }?.message
         let first = ProgressEvent(kind: .state, step: current.step, epoch: current.epoch, trainLoss: current.trainLoss,
                                   state: current.state, message: cause ?? current.state.rawValue)
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
-            try await writer.write(frame(first))
+            try await writer.write(EventHub.frame(first))
             if !current.isFinal {
-                for await event in events { try await writer.write(frame(event)) }
+                for await frame in events { try await writer.write(frame) }
             }
             try await writer.finish(nil)
         })
