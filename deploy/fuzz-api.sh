@@ -44,21 +44,31 @@ small=(--set hidden_size=16 --set val_fraction=0.02 --set eval_every=10 --set ch
 lm=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=20 --json | field id)
 forecaster=$(rnnctl submit --dataset "$series" "${small[@]}" --set input_columns=y --set target_columns=y --set seq_len=10 --set val_fraction=0.1 \
     --set batch_size=8 --set max_steps=20 --json | field id)
+forecaster2=$(rnnctl submit --dataset "$series" "${small[@]}" --set input_columns=y --set target_columns=y --set seq_len=12 --set val_fraction=0.1 \
+    --set batch_size=8 --set max_steps=20 --json | field id)
 failed=$(rnnctl submit --dataset "$text" "${small[@]}" --set optimizer=sgd --set lr=10 --set spike_factor=1.05 \
     --set max_rollbacks=0 --set max_steps=500 --json | field id)
 rnnctl watch "$lm" --json >/dev/null || true
 rnnctl watch "$forecaster" --json >/dev/null || true
+rnnctl watch "$forecaster2" --json >/dev/null || true
 rnnctl watch "$failed" --json >/dev/null || true
 running=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=100000000 --json | field id)
 for _ in $(seq 300); do [ "$(state "$running")" = running ] && break; sleep 0.1; done
+# Several of the states the fuzzer's requests consume (a pause takes a queued run, a resume a paused one), so
+# that each such operation finds one left whatever the order of its requests; the sweep's trials are long, so
+# that it is still running when its cancel is tried.
 paused=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=30 --json | field id)
 rnnctl pause "$paused" >/dev/null
 cancelled=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=30 --json | field id)
 rnnctl cancel "$cancelled" >/dev/null
 queued=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=30 --json | field id)
-sweep=$(rnnctl sweep submit --dataset "$text" --space 'lr=[0.01, 0.02]' --method grid "${small[@]}" --set max_steps=5 -q)
+spares=()
+for _ in 1 2 3 4; do spares+=("$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=30 --json | field id)"); done
+rnnctl pause "${spares[0]}" "${spares[1]}" >/dev/null
+sweep=$(rnnctl sweep submit --dataset "$text" --space 'lr=[0.01, 0.02]' --method grid "${small[@]}" --set max_steps=100000000 -q)
 runs="$lm,$forecaster,$failed,$running,$paused,$cancelled,$queued"
 states=$(for id in ${runs//,/ }; do state "$id"; done | sort | tr '\n' ' ')
+runs="$runs,$forecaster2,$(IFS=,; echo "${spares[*]}")"
 if [ "$states" != "cancelled completed completed failed paused queued running " ]; then
     echo "fuzz-api: the seeded runs $runs are in the states $states, not one in each state" >&2; cat "$work/rnnd.log" >&2; exit 1
 fi

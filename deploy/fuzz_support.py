@@ -41,7 +41,7 @@ def patch(args):
         if p.get("name") == "name":
             p["examples"] = {m: {"value": m} for m in ("train_loss", "val_loss")}
     for p in paths["/v1/compare"]["get"]["parameters"]:
-        p["examples"] = {"seeded": {"value": ",".join(str(r) for r in runs[:3])}}
+        p["examples"] = {f"seeded{i}": {"value": f"{a},{b}"} for i, (a, b) in enumerate(zip(runs, runs[1:]))}
 
     def body(path, method, examples):
         media = paths[path][method]["requestBody"]["content"]["application/json"]

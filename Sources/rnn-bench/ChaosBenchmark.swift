@@ -32,6 +32,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
     @Option(help: "Trials to run.") var trials = 10
     @Option(help: "The seed of the kill schedule (the same seed, the same schedule).") var seed: UInt64 = 1
     @Option(help: "The pause, in ms, rnnd makes inside its harmful windows.") var windowMs = 25
+    @Flag(help: "Add a multi-host run (two ranks on this machine under mpirun) to one trial in five.") var multiHost = false
     @Flag(help: "Print JSON (one object with every trial).") var json = false
 
     struct Trial: Codable {
@@ -42,6 +43,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
         var runs: Int
         var concurrent: Bool
         var sweep: Bool
+        var multiHost: Bool
         var restarts: Int
         /// Checkpoint files found without their row at a restart (written, or being written, when rnnd was
         /// killed before it recorded them) and removed.
@@ -121,7 +123,8 @@ struct ChaosBenchmark: AsyncParsableCommand {
             results.append(trial)
             if !json {
                 print("trial \(t): \(trial.kills) kills (\(trial.killsDuringStartup) during start-up), \(trial.unrecordedCheckpoints) unrecorded checkpoint files cleaned, "
-                      + "\(trial.runs) runs\(trial.concurrent ? " (two training at once)" : "")\(trial.sweep ? ", a sweep" : ""), \(trial.restarts) restarts, "
+                      + "\(trial.runs) runs\(trial.concurrent ? " (two training at once)" : "")\(trial.multiHost ? ", one on two ranks" : "")"
+                      + "\(trial.sweep ? ", a sweep" : ""), \(trial.restarts) restarts, "
                       + "\(String(format: "%.1f", trial.seconds)) s: "
                       + (trial.passed ? "ok" : "FAILED\n    " + trial.problems.joined(separator: "\n    ")))
                 fflush(nil)
@@ -142,6 +145,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
 
     func runTrial(_ t: Int, root: URL, corpus: URL, references: [Int: Reference], sweepReference: [String],
                   random: inout SplitMix64) async throws -> Trial {
+        let withMultiHost = multiHost
         let started = Date()
         let concurrent = random.next() % 3 == 0
         let daemon = try Daemon(directory: root, windowMs: windowMs, extraArguments: concurrent ? ["--concurrent-runs", "2"] : [])
@@ -155,6 +159,15 @@ struct ChaosBenchmark: AsyncParsableCommand {
             acknowledged[try await daemon.client.submit(SubmitRequest(dataset: sha, config: Self.config(seed: 2))).id] = 2
         }
         let sweep: Int64? = random.next() % 4 == 0 ? try await daemon.client.submitSweep(Self.sweep(dataset: sha)).id : nil
+        // Some trials add a multi-host run: two ranks of one worker on this machine under mpirun, which train
+        // bitwise what one process with two workers trains (the reference of seed 1).
+        var multiHostRun: Int64?
+        if random.next() % 5 == 0 && withMultiHost {
+            let config = Self.config(seed: 1).merging(["workers": .int(1), "hosts": .list(["127.0.0.1", "127.0.0.1"])]) { $1 }
+            let id = try await daemon.client.submit(SubmitRequest(name: "two-ranks", dataset: sha, config: config)).id
+            acknowledged[id] = 1
+            multiHostRun = id
+        }
         let kills = 2 + Int(random.next() % 3)
         var killsDuringStartup = 0
         for _ in 0..<kills {
@@ -215,7 +228,9 @@ struct ChaosBenchmark: AsyncParsableCommand {
                     problems.append("run \(id): train_loss has \(steps.count) points (\(Set(steps).count) distinct steps), the uninterrupted run \(reference.trainLoss.count)"
                                     + (first.map { "; first difference at step \($0.0.step): \($0.0.value) vs \($0.1.value)" } ?? ""))
                 }
-                if outcome.parameters != reference.parameters { problems.append("run \(id): final parameters differ from the uninterrupted run's") }
+                // A multi-host run's export names its hosts and workers in the metadata: its tensors are compared.
+                let same = id == multiHostRun ? Self.tensors(outcome.parameters) == Self.tensors(reference.parameters) : outcome.parameters == reference.parameters
+                if !same { problems.append("run \(id): final parameters differ from the uninterrupted run's") }
             } catch {
                 problems.append("run \(id), acknowledged, cannot be read: \(error)")
             }
@@ -230,8 +245,15 @@ struct ChaosBenchmark: AsyncParsableCommand {
         let log = (try? String(contentsOf: root.appendingPathComponent("rnnd.log"), encoding: .utf8)) ?? ""
         let cut = log.components(separatedBy: "a checkpoint file without a row").count - 1
         return Trial(trial: t, kills: kills + killsDuringStartup, killsDuringStartup: killsDuringStartup, runs: acknowledged.count,
-                     concurrent: concurrent, sweep: sweep != nil, restarts: restarts, unrecordedCheckpoints: cut,
+                     concurrent: concurrent, sweep: sweep != nil, multiHost: multiHostRun != nil, restarts: restarts, unrecordedCheckpoints: cut,
                      seconds: Date().timeIntervalSince(started), problems: problems)
+    }
+
+    /// The tensor bytes of a safetensors file (what follows its JSON header).
+    static func tensors(_ file: Data) -> Data {
+        guard file.count >= 8 else { return file }
+        let length = file.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        return file.count >= 8 + length ? file.subdata(in: (8 + length)..<file.count) : file
     }
 
     /// Every checkpoint row has its file with its size, and the run's folder holds nothing else.
