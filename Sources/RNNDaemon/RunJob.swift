@@ -124,13 +124,19 @@ final class RunJob: Sendable {
     /// A recorded cancel ends the run `cancelled` whatever training reached (its last checkpoint is kept); a
     /// recorded pause ends it `paused` unless training failed (resuming would fail again).
     static func ending(_ reached: RunEnding, asked: StopRequest?, step: Int) -> RunEnding {
-        let also = reached.state == .completed ? " (training had also reached its end: \(reached.cause))"
-            : reached.state == .failed ? " (training had also failed: \(reached.cause))" : ""
+        // What training reached stays in the cause; a storage fault's reason also stays the run's failure.
+        let also = switch reached.state {
+        case .completed: " (training had also reached its end: \(reached.cause))"
+        case .failed: " (training had also failed: \(reached.cause))"
+        case .paused: " (\(reached.cause))"
+        default: ""
+        }
         switch asked {
         case .cancel(let uid)?:
             return RunEnding(.cancelled, "cancelled at step \(step)" + RunControl.by(uid) + also, uid: uid)
         case .pause(let uid)? where reached.state != .failed:
-            return RunEnding(.paused, "paused at step \(step)" + RunControl.by(uid) + also, uid: uid)
+            return RunEnding(.paused, "paused at step \(step)" + RunControl.by(uid) + also, uid: uid,
+                             failure: reached.state == .paused ? reached.failure : nil)
         default:
             return reached
         }

@@ -263,4 +263,20 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         #expect(try rig.store.run(id: cancelled)?.state == .cancelled)
         #expect(try rig.store.events(runID: cancelled).last?.uid == 4)
     }
+
+    @Test func aRecordedRequestDecidesTheEndAndKeepsWhatTrainingReachedInTheCause() {
+        let completed = RunEnding(.completed, "max_steps 9 reached")
+        let failed = RunEnding(.failed, "training diverged", failure: "training diverged")
+        let storage = RunEnding(.paused, "paused at step 9: the state directory cannot be written (disk full)", failure: "disk full")
+        let stopped = RunEnding(.interrupted, "rnnd stopped at step 9; the run resumes when rnnd starts")
+        #expect(RunJob.ending(completed, asked: nil, step: 9) == completed)
+        #expect(RunJob.ending(stopped, asked: .cancel(uid: 5), step: 9) == RunEnding(.cancelled, "cancelled at step 9 by uid 5", uid: 5))
+        #expect(RunJob.ending(completed, asked: .cancel(uid: nil), step: 9)
+                == RunEnding(.cancelled, "cancelled at step 9 (training had also reached its end: max_steps 9 reached)"))
+        #expect(RunJob.ending(failed, asked: .cancel(uid: 1), step: 9).state == .cancelled)
+        // A pause does not hide a failure (resuming would fail again), and keeps a storage fault's reason.
+        #expect(RunJob.ending(failed, asked: .pause(uid: 1), step: 9) == failed)
+        let paused = RunJob.ending(storage, asked: .pause(uid: 2), step: 9)
+        #expect(paused.state == .paused && paused.failure == "disk full" && paused.cause.contains("cannot be written"), "\(paused)")
+    }
 }
