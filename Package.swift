@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Module map: ../shared/DESIGN.md. Arrows point one way: RNNCore knows only BLAS.
+// Module map and arrows: docs/architecture.md. Arrows point one way: RNNCore knows only BLAS.
 let package = Package(
     name: "rnnd",
     platforms: [.macOS(.v15)],

@@ -3,7 +3,7 @@
 # rnnctl from .build/release (deploy/run-tests.sh builds them). Playwright's own browser download is not
 # used (and cannot work offline): Tests/WebView/test_web_view.py launches /usr/bin/chromium.
 #
-# Usage: deploy/ui-tests.sh   (RNND_UI_SCREENSHOTS=docs/screenshots also refreshes the README's pictures)
+# Usage: deploy/ui-tests.sh   (RNND_UI_SCREENSHOTS=docs/screenshots also refreshes the pictures of docs/web-view.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extra_packages=(chromium python3-venv)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's sweep figures: a 16-trial grid (4 learning rates × 4 hidden sizes, 400 steps each) against
+# The sweep figures of docs/sweeps.md: a 16-trial grid (4 learning rates × 4 hidden sizes, 400 steps each) against
 # ASHA over the same 16 configurations (rungs at 50, 150 and 400 steps, eta 3) on the licence texts every
 # Debian system carries; one trial at a time, so both are deterministic. Prints each sweep's best trial,
 # its validation loss, and the training steps it spent. Needs a release build (rnnd, rnnctl).

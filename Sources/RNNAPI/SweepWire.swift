@@ -42,7 +42,7 @@ public struct SweepRequest: APIRequest, Equatable {
     public var dataset: String
     /// The base configuration: every key the space does not set.
     public var config: [String: APIValue]
-    /// `key=values` or `key=distribution(…)` items (see the README's sweep section).
+    /// `key=values` or `key=distribution(…)` items (see docs/sweeps.md).
     public var space: [String]
     public var method: SweepMethod
     public var metric: String?

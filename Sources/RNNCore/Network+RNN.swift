@@ -23,7 +23,7 @@ extension Network {
     /// forward pass kept h' (not a), and tanh' = 1 - tanh², so nothing else is needed. d a is at once the
     /// gradient of the input projection and of the recurrent product (they add into one pre-activation),
     /// and dh_prev = d a · W_hh, computed by `recurrentBackward` before the previous step. This product,
-    /// repeated T times with |1 - h'²| ≤ 1, is why the gradient vanishes over long spans (README, "Why LSTMs").
+    /// repeated T times with |1 - h'²| ≤ 1, is why the gradient vanishes over long spans (docs/architecture.md, "Why LSTMs").
     func rnnBackward<Scalar: RNNScalar>(
         layer l: Int, weights w: RecurrentWeights<Scalar>, gradients dw: RecurrentGradients<Scalar>,
         input: UnsafePointer<Scalar>, dInput: UnsafeMutablePointer<Scalar>?, workspace ws: Workspace<Scalar>

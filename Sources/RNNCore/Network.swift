@@ -166,7 +166,7 @@ public struct Network: Sendable, Equatable {
     /// How far back the gradient reaches: for the loss at the last step of `batch` alone, the norm of its
     /// gradient w.r.t. the top layer's output h_t at each lag k = T−1−t (averaged over the batch rows),
     /// relative to lag 0. An LSTM's profile stays near flat over long lags; a plain RNN's falls off
-    /// exponentially (the vanishing gradient, README "Why LSTMs"). Evaluation mode (no dropout); the
+    /// exponentially (the vanishing gradient, docs/architecture.md "Why LSTMs"). Evaluation mode (no dropout); the
     /// parameters' gradients are computed into a scratch buffer and thrown away.
     @_specialize(exported: true, where Scalar == Float)
     public func gradientFlow<Scalar: RNNScalar>(parameters: UnsafePointer<Scalar>, batch: Batch<Scalar>, workspace ws: Workspace<Scalar>) -> [Double] {

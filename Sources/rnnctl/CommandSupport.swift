@@ -5,7 +5,7 @@ import RNNClient
 
 func printErrorInline(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-/// rnnctl's exit codes (README, "Exit codes").
+/// rnnctl's exit codes (docs/rnnctl.md, "Exit codes").
 enum Exit {
     static let ok: Int32 = 0
     /// rnnd refused the request (its message is printed).

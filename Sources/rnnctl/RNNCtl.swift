@@ -21,7 +21,7 @@ struct RNNCtl: AsyncParsableCommand {
     )
 
     /// Parses and runs the command. Two conventions on top of ArgumentParser's: connection options may come
-    /// before the subcommand (`rnnctl --socket PATH status`), and a usage error exits 2, as the README's exit
+    /// before the subcommand (`rnnctl --socket PATH status`), and a usage error exits 2, as docs/rnnctl.md's exit
     /// codes say (ArgumentParser's own is 64).
     static func main() async {
         do {

@@ -122,15 +122,15 @@ import Glibc
     }
 }
 
-/// README.md's settings table names every setting with its variable and its flag.
-@Suite struct DaemonReadmeTests {
-    @Test func readmeDocumentsEverySetting() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
-        let rows = try String(contentsOf: readme, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
+/// docs/configuration.md's settings table names every setting with its variable and its flag.
+@Suite struct DaemonSettingsDocTests {
+    @Test func docsDocumentEverySetting() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/configuration.md").standardized
+        let rows = try String(contentsOf: doc, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| `") }
         for key in DaemonSettings.keys {
             let short = key.name.split(separator: ".").last.map(String.init) ?? key.name
             #expect(rows.contains { $0.contains("\(short)`") && $0.contains("`\(key.environment)`") && $0.contains("`\(key.flag)`") },
-                    "README lacks a row for \(key.name) (\(key.environment), \(key.flag))")
+                    "docs/configuration.md lacks a row for \(key.name) (\(key.environment), \(key.flag))")
         }
     }
 }

@@ -5,7 +5,7 @@ import RNNCore
 /// The complete configuration of a training run: one documented set of keys with defaults, validated
 /// completely (type, range, consistency) before a run starts. Every failure names the key.
 ///
-/// The keys, their defaults and ranges are `RunConfig.keys`; README.md documents them.
+/// The keys, their defaults and ranges are `RunConfig.keys`; docs/configuration.md documents them.
 public struct RunConfig: Sendable, Equatable {
     public enum Task: String, Sendable, CaseIterable { case lm, regression, classification }
     public enum OptimizerName: String, Sendable, CaseIterable { case sgd, adam, adamw, rmsprop }

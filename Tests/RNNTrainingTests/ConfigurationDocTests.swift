@@ -2,15 +2,15 @@ import Foundation
 @testable import RNNTraining
 import Testing
 
-/// README.md documents the configuration: every key rnnd accepts has a row, and no row names a key it
+/// docs/configuration.md documents the run configuration: every key rnnd accepts has a row, and no row names a key it
 /// does not accept.
-@Suite struct ReadmeTests {
-    @Test func readmeDocumentsEveryConfigurationKeyAndNoOther() throws {
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        // The rows of the table under "### Run configuration", up to the next heading.
+@Suite struct ConfigurationDocTests {
+    @Test func docsDocumentEveryConfigurationKeyAndNoOther() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/configuration.md").standardized
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        // The rows of the table under "## Run configuration", up to the next heading.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let start = try #require(lines.firstIndex { $0 == "### Run configuration" }, "the README has its section")
+        let start = try #require(lines.firstIndex { $0 == "## Run configuration" }, "docs/configuration.md has its section")
         let section = lines[(start + 1)...].prefix { !$0.hasPrefix("#") }
         let documented = Set(section.compactMap { line -> String? in
             guard line.hasPrefix("| `") else { return nil }
