@@ -106,8 +106,12 @@ let package = Package(
         .testTarget(name: "RNNAPITests", dependencies: ["RNNAPI"]),
         .testTarget(name: "RNNTrainingTests", dependencies: ["RNNCore", "RNNTraining", "RNNAPI"]),
         .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Controller tests run the real router in memory (HummingbirdTesting's `.router`), beside the end-to-end tests.
         .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log"),
-                                                   .product(name: "Yams", package: "Yams")]),
+                                                   .product(name: "Yams", package: "Yams"),
+                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                   .product(name: "NIOCore", package: "swift-nio")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
         .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore", "RNNTraining"]),
         .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI",

@@ -21,29 +21,49 @@ public enum Daemon {
     public static func run(settings: DaemonSettings, logger: Logger) async throws {
         // A write to a child that has exited (mpirun's stdin) is an error to handle, not a signal that kills rnnd.
         signal(SIGPIPE, SIG_IGN)
+        let daemon = try build(settings: settings, logger: logger)
+        defer { daemon.socket.remove() }
+        let group = ServiceGroup(configuration: .init(services: daemon.services.map { .init(service: $0) },
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        do {
+            try daemon.parts.metrics.flush()
+        } catch {
+            // The runs' last checkpoints were recorded after their points; what is lost here is replayed on resume.
+            logger.error("cannot write the last metric points: \(error)")
+        }
+        logger.info("rnnd stopped")
+        withExtendedLifetime(daemon.lock) {}
+    }
+
+    /// rnnd put together, not yet running: the state directory locked, the store open and migrated, the
+    /// socket bound, and the services in start order.
+    struct Built {
+        let parts: DaemonParts
+        let services: [any Service]
+        let lock: StateDirectoryLock
+        let socket: ControlSocket
+    }
+
+    /// Builds rnnd from its settings (the examples' `buildApplication`): what `run` runs.
+    static func build(settings: DaemonSettings, logger: Logger) throws -> Built {
         let notifier = SystemdNotifier()
         // The lock comes before the socket: a second server would otherwise take the socket over silently.
         let lock = try StateDirectoryLock(stateDirectory: settings.stateDirectory)
         let store: Store
         do {
-            store = try Store(path: settings.stateDirectory + "/rnnd.sqlite")
+            store = try Store(path: StateDirectory(path: settings.stateDirectory).database.path)
         } catch let error as StoreError {
             throw DaemonError(.io, error.message)
         }
         try prepareSocketDirectory(settings.socketPath)
         let socket = try ControlSocket(path: settings.socketPath)
-        defer { socket.remove() }
         CheckpointFaultWindow.set(milliseconds: Int(settings.faultWindowSeconds * 1000))
         let token = try settings.tokenFile.map(readToken)
-        let metrics = MetricWriter(store: store)
-        let hub = EventHub()
-        let scheduler = Scheduler(store: store, metrics: metrics, hub: hub, settings: settings, notifier: notifier, logger: logger)
-        let control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
-        let sessions = WebSessions()
-        let sweeps = SweepControl(control: control, logger: logger)
+        let parts = DaemonParts(settings: settings, store: store, notifier: notifier, logger: logger)
 
         let unixApp = Application(
-            router: makeRouter(control: control, sweeps: sweeps, settings: settings, sessions: sessions, loopback: false, token: nil),
+            router: makeRouter(parts, loopback: false, token: nil),
             server: .http1(configuration: Self.http1),
             configuration: .init(address: .unixDomainSocket(path: socket.bindPath), serverName: "rnnd"),
             onServerRunning: { _ in
@@ -56,7 +76,7 @@ public enum Daemon {
                     return
                 }
                 notifier.ready()
-                scheduler.reportStatus()
+                parts.scheduler.reportStatus()
                 logger.info("rnnd is ready", metadata: ["socket": "\(settings.socketPath)", "state": "\(settings.stateDirectory)"])
             },
             logger: logger
@@ -64,27 +84,17 @@ public enum Daemon {
         // Shut down in reverse order: first the herald (STOPPING=1, watchers' streams end), then the
         // servers, then the scheduler, which stops the runs at a step boundary; the watchdog pings to the end.
         var services: [any Service] = notifier.watchdogInterval.map { [WatchdogService(notifier: notifier, interval: $0)] } ?? []
-        services += [scheduler, SweepService(sweeps: sweeps), unixApp] as [any Service]
+        services += [parts.scheduler, SweepService(sweeps: parts.sweeps), unixApp] as [any Service]
         if let listen = settings.tcpListen {
             let (host, port) = try hostAndPort(listen)
             services.append(Application(
-                router: makeRouter(control: control, sweeps: sweeps, settings: settings, sessions: sessions, loopback: true, token: token),
+                router: makeRouter(parts, loopback: true, token: token),
                 server: .http1(configuration: Self.http1),
                 configuration: .init(address: .hostname(host, port: port), serverName: "rnnd"),
                 logger: logger))
         }
-        services.append(ShutdownHerald { notifier.stopping(); hub.finishAll() })
-        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        do {
-            try metrics.flush()
-        } catch {
-            // The runs' last checkpoints were recorded after their points; what is lost here is replayed on resume.
-            logger.error("cannot write the last metric points: \(error)")
-        }
-        logger.info("rnnd stopped")
-        withExtendedLifetime(lock) {}
+        services.append(ShutdownHerald { notifier.stopping(); parts.hub.finishAll() })
+        return Built(parts: parts, services: services, lock: lock, socket: socket)
     }
 
     /// Both listeners' HTTP/1 settings. A connection that sends no complete request part (head, body chunk, end)

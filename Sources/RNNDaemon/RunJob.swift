@@ -31,6 +31,7 @@ struct RunJobHooks: Sendable {
 final class RunJob: Sendable {
     let runID: Int64
     let store: Store
+    let directory: StateDirectory
     let metrics: MetricWriter
     let hub: EventHub
     let logger: Logger
@@ -48,12 +49,13 @@ final class RunJob: Sendable {
     /// Requeues the interrupted run after the given seconds, without this job (the scheduler's).
     private let requeueLater: @Sendable (_ runID: Int64, _ seconds: Double) -> Void
 
-    init(runID: Int64, store: Store, metrics: MetricWriter, hub: EventHub, logger: Logger, settings: DaemonSettings, hooks: RunJobHooks = .none,
+    init(runID: Int64, store: Store, directory: StateDirectory, metrics: MetricWriter, hub: EventHub, logger: Logger, settings: DaemonSettings, hooks: RunJobHooks = .none,
          requeueLater: @escaping @Sendable (Int64, Double) -> Void) {
         self.hooks = hooks
         self.requeueLater = requeueLater
         self.runID = runID
         self.store = store
+        self.directory = directory
         self.metrics = metrics
         self.hub = hub
         var logger = logger
@@ -133,9 +135,9 @@ final class RunJob: Sendable {
         }
         switch asked {
         case .cancel(let uid)?:
-            return RunEnding(.cancelled, "cancelled at step \(step)" + RunControl.by(uid) + also, uid: uid)
+            return RunEnding(.cancelled, "cancelled at step \(step)" + askedBy(uid) + also, uid: uid)
         case .pause(let uid)? where reached.state != .failed:
-            return RunEnding(.paused, "paused at step \(step)" + RunControl.by(uid) + also, uid: uid,
+            return RunEnding(.paused, "paused at step \(step)" + askedBy(uid) + also, uid: uid,
                              failure: reached.state == .paused ? reached.failure : nil)
         default:
             return reached
@@ -233,7 +235,7 @@ final class RunJob: Sendable {
         guard let run = try store.run(id: runID) else { throw DaemonError(.io, "run \(runID) is gone") }
         guard let dataset = try store.dataset(id: run.datasetID) else { throw DaemonError(.io, "the dataset of run \(runID) is gone") }
         let config = try RunConfig(json: Data(run.config.utf8))
-        let datasetURL = store.stateDirectory.appendingPathComponent(dataset.path)
+        let datasetURL = directory.url(dataset.path)
         guard FileManager.default.fileExists(atPath: datasetURL.path) else {
             throw DaemonError(.missingDataset, "the dataset file \(datasetURL.path) (\(dataset.name)) is missing from the state directory; upload the same "
                               + "file again (rnnctl upload) to restore it, then resume the run")
@@ -243,22 +245,22 @@ final class RunJob: Sendable {
             throw DaemonError(.io, "the dataset file \(datasetURL.path) (\(dataset.name)) changed on disk: its SHA-256 is no longer "
                               + "\(dataset.sha256.prefix(12)); upload the original file again")
         }
-        let directory = store.stateDirectory.appendingPathComponent(Self.checkpointDirectory(runID))
-        removeUnrecordedFiles(in: directory, recorded: Set(try store.checkpoints(runID: runID).map { URL(fileURLWithPath: $0.path).lastPathComponent }))
+        let checkpoints = directory.checkpointFolder(runID: runID)
+        removeUnrecordedFiles(in: checkpoints, recorded: Set(try store.checkpoints(runID: runID).map { URL(fileURLWithPath: $0.path).lastPathComponent }))
         let intact = try lastIntactCheckpoint()
         let keep = config.keepCheckpoints
         if !config.hosts.isEmpty {
             return try MultiHostRun(
-                hosts: config.hosts, config: config, datasetPath: store.stateDirectory.appendingPathComponent(dataset.path).path,
-                kind: dataset.kind, datasetName: dataset.name, checkpointDirectory: directory,
-                resumeFrom: intact.map { store.stateDirectory.appendingPathComponent($0.row.path) }, resumeStep: intact?.row.step,
-                jobDirectory: store.stateDirectory.appendingPathComponent("mpi/\(runID)"), settings: settings.mpi, logger: logger
+                hosts: config.hosts, config: config, datasetPath: datasetURL.path,
+                kind: dataset.kind, datasetName: dataset.name, checkpointDirectory: checkpoints,
+                resumeFrom: intact.map { directory.url($0.row.path) }, resumeStep: intact?.row.step,
+                jobDirectory: directory.mpiJob(runID: runID), settings: settings.mpi, logger: logger
             ) { [self] event in
                 recorder.async { self.record(event, keepCheckpoints: keep) }
             }
         }
         let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
-        return try Trainer(config: config, data: data, checkpointDirectory: directory, resumeFrom: intact?.checkpoint,
+        return try Trainer(config: config, data: data, checkpointDirectory: checkpoints, resumeFrom: intact?.checkpoint,
                            deletesOldCheckpoints: false) { [self] event in
             recorder.async { self.record(event, keepCheckpoints: keep) }
         }
@@ -271,7 +273,7 @@ final class RunJob: Sendable {
     private func lastIntactCheckpoint() throws -> (row: CheckpointRow, checkpoint: Checkpoint)? {
         var damaged: [String] = []
         for row in try store.checkpoints(runID: runID).reversed() {
-            let url = store.stateDirectory.appendingPathComponent(row.path)
+            let url = directory.url(row.path)
             do {
                 return (row, try Checkpoint.read(from: url))
             } catch {
@@ -307,8 +309,6 @@ final class RunJob: Sendable {
             }
         }
     }
-
-    static func checkpointDirectory(_ runID: Int64) -> String { "checkpoints/\(runID)" }
 
     /// Records an event row; a failure is logged and stops the run (the database cannot be written).
     private func recordEvent(_ kind: EventKind, _ message: String, step: Int) {
@@ -349,7 +349,7 @@ final class RunJob: Sendable {
                 Thread.sleep(forTimeInterval: faultWindow)
                 try metrics.flush()
                 Thread.sleep(forTimeInterval: faultWindow)
-                let relative = Self.checkpointDirectory(runID) + "/" + URL(fileURLWithPath: c.path).lastPathComponent
+                let relative = StateDirectory.checkpointFolder(runID: runID) + "/" + URL(fileURLWithPath: c.path).lastPathComponent
                 _ = try store.addCheckpoint(runID: runID, step: c.step, path: relative, size: Int64(c.size), valLoss: c.valLoss, kind: c.kind)
                 let retention = try store.applyRetention(runID: runID, keepLast: keepCheckpoints, keepBest: 1)
                 for path in retention.leftOver {

@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// stop, requeues what was running.
 final class Scheduler: Service, Sendable {
     let store: Store
+    let directory: StateDirectory
     let metrics: MetricWriter
     let hub: EventHub
     let settings: DaemonSettings
@@ -22,10 +23,11 @@ final class Scheduler: Service, Sendable {
     }
     private let state = Locked(State())
 
-    init(store: Store, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier, logger: Logger,
-         hooks: RunJobHooks = .none) {
+    init(store: Store, directory: StateDirectory, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier,
+         logger: Logger, hooks: RunJobHooks = .none) {
         self.hooks = hooks
         self.store = store
+        self.directory = directory
         self.metrics = metrics
         self.hub = hub
         self.settings = settings
@@ -75,7 +77,7 @@ final class Scheduler: Service, Sendable {
                 guard !s.stopping else { return [] }
                 var started: [RunJob] = []
                 for run in queued where s.jobs.count < settings.concurrentRuns && s.jobs[run.id] == nil {
-                    let job = RunJob(runID: run.id, store: store, metrics: metrics, hub: hub, logger: logger, settings: settings, hooks: hooks) { [self] in
+                    let job = RunJob(runID: run.id, store: store, directory: directory, metrics: metrics, hub: hub, logger: logger, settings: settings, hooks: hooks) { [self] in
                         requeue($0, after: $1)
                     }
                     s.jobs[run.id] = job

@@ -18,7 +18,7 @@ extension Store {
     public func recordMetrics(_ points: [MetricPoint]) throws {
         guard !points.isEmpty else { return }
         try wrap("recording \(points.count) metric points") {
-            try pool.write { db in
+            try writer.write { db in
                 struct SeriesKey: Hashable { let runID: Int64, name: String }
                 var series: [SeriesKey: [MetricPoint]] = [:]
                 for p in points { series[SeriesKey(runID: p.runID, name: p.name), default: []].append(p) }
@@ -146,7 +146,7 @@ extension Store {
 
     /// Latest, best, minimum and maximum value of each metric of a run.
     public func summaries(runID: Int64) throws -> [MetricSummaryInfo] {
-        try pool.read { db in
+        try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM metric_summary WHERE run_id = ? ORDER BY name", arguments: [runID]).map(Store.summary)
         }
     }
@@ -154,7 +154,7 @@ extension Store {
     /// The summaries of `names` for each of `runIDs` (the runs table's metric columns), by run.
     public func summaries(runIDs: [Int64], names: [String]) throws -> [Int64: [MetricSummaryInfo]] {
         guard !runIDs.isEmpty, !names.isEmpty else { return [:] }
-        return try pool.read { db in
+        return try writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM metric_summary WHERE run_id IN (\(Array(repeating: "?", count: runIDs.count).joined(separator: ",")))
                 AND name IN (\(Array(repeating: "?", count: names.count).joined(separator: ","))) ORDER BY name
@@ -173,7 +173,7 @@ extension Store {
     /// order), so spikes survive; long series are read from the rollups, not the points.
     public func series(runID: Int64, name: String, steps: ClosedRange<Int>? = nil, maxPoints: Int? = nil) throws -> [SeriesPointInfo] {
         let lo = steps?.lowerBound ?? Int.min, hi = steps?.upperBound ?? Int.max
-        return try pool.read { db in
+        return try writer.read { db in
             guard let nameID = try Int64.fetchOne(db, sql: "SELECT id FROM metric_name WHERE name = ?", arguments: [name]) else { return [] }
             // Two single-aggregate queries: SQLite answers each from the primary key's ends (min and max in
             // one SELECT would scan the whole range).

@@ -22,7 +22,7 @@ extension Store {
     /// The hyperparameter and metric names of the runs in the store (nil while it has no run: nothing to check).
     func knownNames() throws -> RunFilter.KnownNames? {
         try wrap("reading the known names") {
-            try pool.read { db in
+            try writer.read { db in
                 let hyperparameters = try String.fetchSet(db, sql: "SELECT DISTINCT key FROM hyperparameter")
                 guard !hyperparameters.isEmpty else { return nil }
                 return RunFilter.KnownNames(hyperparameters: hyperparameters, metrics: try String.fetchSet(db, sql: "SELECT name FROM metric_name"))
@@ -58,7 +58,7 @@ extension Store {
             """
         let arguments = StatementArguments(sortArguments + (where_?.arguments ?? []) + [limit.databaseValue, offset.databaseValue])
         return try wrap("listing runs") {
-            try pool.read { db in
+            try writer.read { db in
                 // A cursor decodes each row in place (fetchAll would copy every row into an object first).
                 var listings: [RunListing] = []
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
@@ -89,7 +89,7 @@ extension Store {
 
     /// The hyperparameters of a run, typed.
     public func hyperparameters(runID: Int64) throws -> [String: HyperValue] {
-        try pool.read { db in
+        try writer.read { db in
             var out: [String: HyperValue] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value_num, value_text FROM hyperparameter WHERE run_id = ?", arguments: [runID]) {
                 if let n = row["value_num"] as Double? { out[row["key"]] = .number(n) } else { out[row["key"]] = .text(row["value_text"]) }

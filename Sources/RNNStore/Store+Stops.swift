@@ -39,7 +39,7 @@ extension Store {
     /// the run's state: the request is recorded (and will decide the run's end) exactly when that is `running`.
     public func requestStop(runID: Int64, _ request: StopRequest, message: String) throws -> RunState {
         try wrap("recording a \(request.eventKind) for run \(runID)") {
-            try pool.write { db in
+            try writer.write { db in
                 guard let state = try runRecord(db, id: runID)?.state else { throw StoreError(.notFound, "no run \(runID)") }
                 if state == .running {
                     let uid: Int? = switch request { case .cancel(let uid), .pause(let uid): uid }
@@ -53,7 +53,7 @@ extension Store {
     /// The stop asked of a run since it last entered `running`, if any: a cancel outranks a pause.
     public func pendingStop(runID: Int64) throws -> StopRequest? {
         try wrap("reading the stop requests of run \(runID)") {
-            try pool.read { db in try pendingStop(db, runID: runID) }
+            try writer.read { db in try pendingStop(db, runID: runID) }
         }
     }
 
@@ -76,7 +76,7 @@ extension Store {
     @discardableResult
     public func leaveRunning(runID: Int64, decide: (StopRequest?) -> RunEnding) throws -> (Transition, RunEnding) {
         try wrap("ending run \(runID)") {
-            try pool.write { db in
+            try writer.write { db in
                 let ending = decide(try pendingStop(db, runID: runID))
                 let moved = try move(db, runID: runID, to: ending.state, from: [.running], cause: ending.cause, uid: ending.uid,
                                      failure: ending.failure, countsRestart: ending.countsRestart)

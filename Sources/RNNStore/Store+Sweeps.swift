@@ -70,7 +70,7 @@ extension Store {
     /// Stores a sweep (running) with its trials (pending) and its `submitted` event.
     public func createSweep(_ sweep: SweepRecord, assignments: [String], message: String) throws -> SweepRecord {
         try wrap("recording sweep \(sweep.name)") {
-            try pool.write { db in
+            try writer.write { db in
                 try db.execute(sql: """
                     INSERT INTO sweep (name, state, method, metric, goal, space, base_config, dataset_id, seed, max_concurrent,
                                        priority, asha, submitted_at, submitted_by)
@@ -89,11 +89,11 @@ extension Store {
     }
 
     public func sweep(id: Int64) throws -> SweepRecord? {
-        try pool.read { db in try sweepRecord(db, id) }
+        try writer.read { db in try sweepRecord(db, id) }
     }
 
     public func sweeps(state: SweepState? = nil) throws -> [SweepRecord] {
-        try pool.read { db in
+        try writer.read { db in
             let ids = try Int64.fetchAll(db, sql: "SELECT id FROM sweep \(state == nil ? "" : "WHERE state = ?") ORDER BY id DESC",
                                          arguments: state.map { [$0.rawValue] } ?? [])
             return try ids.compactMap { try sweepRecord(db, $0) }
@@ -113,7 +113,7 @@ extension Store {
     }
 
     public func trials(sweepID: Int64) throws -> [TrialRecord] {
-        try pool.read { db in
+        try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM sweep_trial WHERE sweep_id = ? ORDER BY number", arguments: [sweepID]).map { row in
                 let state: String = row["state"]
                 guard let s = TrialState(rawValue: state) else {
@@ -126,14 +126,14 @@ extension Store {
 
     /// The results in arrival order.
     public func results(sweepID: Int64) throws -> [TrialResult] {
-        try pool.read { db in
+        try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT rung, number, value FROM sweep_result WHERE sweep_id = ? ORDER BY at, rung, number", arguments: [sweepID])
                 .map { TrialResult(rung: $0["rung"], number: $0["number"], value: $0["value"]) }
         }
     }
 
     public func sweepEvents(sweepID: Int64) throws -> [SweepEventInfo] {
-        try pool.read { db in
+        try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT at, kind, message FROM sweep_event WHERE sweep_id = ? ORDER BY id", arguments: [sweepID])
                 .map { SweepEventInfo(at: $0["at"], kind: $0["kind"], message: $0["message"]) }
         }
@@ -143,7 +143,7 @@ extension Store {
     /// the trial's next state, with an event, in one transaction.
     public func recordResult(sweepID: Int64, number: Int, rung: Int, value: Double?, next: TrialState, message: String) throws {
         try wrap("recording a result of sweep \(sweepID)") {
-            try pool.write { db in
+            try writer.write { db in
                 try db.execute(sql: "INSERT OR IGNORE INTO sweep_result (sweep_id, rung, number, value, at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [sweepID, rung, number, value, Store.now()])
                 try db.execute(sql: "UPDATE sweep_trial SET state = ? WHERE sweep_id = ? AND number = ?", arguments: [next.rawValue, sweepID, number])
@@ -155,7 +155,7 @@ extension Store {
     /// Moves a trial to `state` (stopped, failed, …) with an event.
     public func setTrialState(sweepID: Int64, number: Int, _ state: TrialState, kind: String, message: String) throws {
         try wrap("changing trial \(number) of sweep \(sweepID)") {
-            try pool.write { db in
+            try writer.write { db in
                 try db.execute(sql: "UPDATE sweep_trial SET state = ? WHERE sweep_id = ? AND number = ?", arguments: [state.rawValue, sweepID, number])
                 try insertSweepEvent(db, sweepID, kind, message)
             }
@@ -166,7 +166,7 @@ extension Store {
     @discardableResult
     public func finishSweep(id: Int64, _ state: SweepState, message: String) throws -> Bool {
         try wrap("ending sweep \(id)") {
-            try pool.write { db in
+            try writer.write { db in
                 try db.execute(sql: "UPDATE sweep SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'", arguments: [state.rawValue, Store.now(), id])
                 guard db.changesCount > 0 else { return false }
                 try insertSweepEvent(db, id, state.rawValue, message)
@@ -177,7 +177,7 @@ extension Store {
 
     public func addSweepEvent(sweepID: Int64, kind: String, message: String) throws {
         try wrap("recording an event of sweep \(sweepID)") {
-            try pool.write { db in try insertSweepEvent(db, sweepID, kind, message) }
+            try writer.write { db in try insertSweepEvent(db, sweepID, kind, message) }
         }
     }
 
@@ -200,7 +200,7 @@ extension Store {
     /// The steps each of `runIDs` has trained (the latest step of its train_loss), for a sweep's budget figures.
     public func trainedSteps(runIDs: [Int64]) throws -> [Int64: Int] {
         guard !runIDs.isEmpty else { return [:] }
-        return try pool.read { db in
+        return try writer.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT run_id, latest_step FROM metric_summary WHERE name = 'train_loss'
                 AND run_id IN (\(Array(repeating: "?", count: runIDs.count).joined(separator: ",")))

@@ -6,12 +6,15 @@ import RNNAPI
 /// the state directory. Migrates when it opens; every write method is one transaction named by its intent;
 /// reads go through the pool's readers, which never block the writer.
 public final class Store: Sendable {
-    let pool: DatabasePool
+    /// A `DatabasePool` on the state directory's file in rnnd; any writer (an in-memory `DatabaseQueue`) in tests.
+    let writer: any DatabaseWriter
+    /// The database file, or a description of an in-memory one (messages and sizes only).
     public let path: String
+    /// Where the files the rows point to live (datasets/, checkpoints/): paths in rows are relative to it.
+    public let stateDirectory: URL
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String) throws {
-        self.path = path
+    /// Opens (creating if needed) and migrates the database at `path`, a file in the state directory.
+    public convenience init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -19,12 +22,27 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         try Migrations.refuseNewer(path: path)
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError(.database, "cannot open the database \(path): \(error)")
         }
-        try Migrations.apply(to: pool, path: path)
+        try self.init(writer: pool, path: path, stateDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
+    /// Migrates and wraps `writer`, whose rows' relative paths resolve in `stateDirectory`.
+    public init(writer: any DatabaseWriter, path: String, stateDirectory: URL) throws {
+        self.writer = writer
+        self.path = path
+        self.stateDirectory = stateDirectory
+        try Migrations.apply(to: writer, path: path)
+    }
+
+    /// An in-memory database (controller tests): the same schema and rules, nothing on disk but the files
+    /// the caller puts in `stateDirectory`.
+    public static func inMemory(stateDirectory: URL) throws -> Store {
+        try Store(writer: DatabaseQueue(), path: ":memory:", stateDirectory: stateDirectory)
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }
@@ -40,7 +58,7 @@ public final class Store: Sendable {
     /// Records a dataset, or returns the existing row with the same content hash.
     public func addDataset(sha256: String, name: String, kind: DatasetKind, size: Int64, path: String) throws -> DatasetRecord {
         try wrap("recording dataset \(name)") {
-            try pool.write { db in
+            try writer.write { db in
                 if let existing = try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) { return existing }
                 try db.execute(sql: "INSERT INTO dataset (sha256, name, kind, size, path, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [sha256, name, kind.rawValue, size, path, Store.now()])
@@ -50,17 +68,17 @@ public final class Store: Sendable {
     }
 
     public func dataset(sha256: String) throws -> DatasetRecord? {
-        try pool.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) }
+        try writer.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) }
     }
 
     public func dataset(id: Int64) throws -> DatasetRecord? {
-        try pool.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id]) }
+        try writer.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id]) }
     }
 
     /// Every dataset with the number of runs that use it, newest first.
     public func datasets() throws -> [(dataset: DatasetRecord, runs: Int)] {
         try wrap("listing datasets") {
-            try pool.read { db in
+            try writer.read { db in
                 let ids = try Int64.fetchAll(db, sql: "SELECT id FROM dataset ORDER BY created_at DESC, id DESC")
                 return try ids.map { id in
                     (try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id])!,
@@ -74,7 +92,7 @@ public final class Store: Sendable {
     /// rerun read it). Returns the file's path, relative to the state directory, for the caller to remove.
     public func deleteDataset(sha256: String) throws -> String {
         try wrap("deleting dataset \(sha256.prefix(12))") {
-            try pool.write { db in
+            try writer.write { db in
                 guard let dataset = try datasetRow(db, sql: "SELECT * FROM dataset WHERE sha256 = ?", [sha256]) else {
                     throw StoreError(.notFound, "no dataset \(sha256)")
                 }
@@ -106,7 +124,7 @@ public final class Store: Sendable {
     /// its `submitted` event.
     public func createRun(_ run: NewRun) throws -> RunRecord {
         try wrap("recording run \(run.name)") {
-            try pool.write { db in
+            try writer.write { db in
                 let now = Store.now()
                 try db.execute(sql: """
                     INSERT INTO run (name, state, priority, submitted_at, submitted_by, workers, seed, dataset_id,
@@ -134,7 +152,7 @@ public final class Store: Sendable {
     }
 
     public func run(id: Int64) throws -> RunRecord? {
-        try pool.read { db in try runRecord(db, id: id) }
+        try writer.read { db in try runRecord(db, id: id) }
     }
 
     func runRecord(_ db: Database, id: Int64) throws -> RunRecord? {
@@ -184,7 +202,7 @@ public final class Store: Sendable {
     public func transition(runID: Int64, to target: RunState, from narrowed: Set<RunState>? = nil, cause: String, uid: Int? = nil,
                            failure: String? = nil, countsRestart: Bool = false) throws -> Transition {
         try wrap("changing the state of run \(runID) to \(target)") {
-            try pool.write { db in
+            try writer.write { db in
                 try move(db, runID: runID, to: target, from: narrowed, cause: cause, uid: uid, failure: failure, countsRestart: countsRestart)
             }
         }
@@ -218,7 +236,6 @@ public final class Store: Sendable {
     }
 
     /// The state directory: the database's folder; stored paths are relative to it.
-    public var stateDirectory: URL { URL(fileURLWithPath: path).deletingLastPathComponent() }
 
     /// Removes checkpoint files after their rows are gone (a row never outlives its file; a file whose
     /// removal fails is only disk space, reported by the return value).
@@ -237,7 +254,7 @@ public final class Store: Sendable {
     /// would lose their "forked from" line.
     public func deleteRun(id: Int64, force: Bool = false) throws -> [String] {
         let paths = try wrap("deleting run \(id)") {
-            try pool.write { db in
+            try writer.write { db in
                 guard let state = try runRecord(db, id: id)?.state else { throw StoreError(.notFound, "no run \(id)") }
                 // Checked in the deleting transaction: a run that started meanwhile is never deleted under its trainer.
                 guard state != .running else { throw StoreError(.conflict, "run \(id) is running; cancel it first") }
@@ -259,7 +276,7 @@ public final class Store: Sendable {
     /// nothing writes no event. Any state: the edit touches only what the trainer never reads.
     public func editRun(id: Int64, _ edit: RunEdit, uid: Int?) throws -> RunRecord {
         try wrap("editing run \(id)") {
-            try pool.write { db in
+            try writer.write { db in
                 guard let before = try runRecord(db, id: id) else { throw StoreError(.notFound, "no run \(id)") }
                 var changes: [String] = []
                 if let name = edit.name, name != before.name {
@@ -293,7 +310,7 @@ public final class Store: Sendable {
     public func addEvent(runID: Int64, kind: EventKind, message: String, uid: Int? = nil, step: Int? = nil) throws {
         precondition(kind.enteredState == nil, "state events are written by transition(runID:to:)")
         try wrap("recording an event of run \(runID)") {
-            try pool.write { db in try insertEvent(db, runID: runID, kind: kind, message: message, uid: uid, step: step) }
+            try writer.write { db in try insertEvent(db, runID: runID, kind: kind, message: message, uid: uid, step: step) }
         }
     }
 
@@ -303,7 +320,7 @@ public final class Store: Sendable {
     }
 
     public func events(runID: Int64) throws -> [EventRow] {
-        try pool.read { db in
+        try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event WHERE run_id = ? ORDER BY id", arguments: [runID]).map { row in
                 let id: Int64 = row["id"], kind: String = row["kind"]
                 guard let eventKind = EventKind(rawValue: kind) else {
@@ -331,7 +348,7 @@ public final class Store: Sendable {
             throw StoreError(.conflict, "checkpoint file \(absolutePath) cannot be read: \(error); not recorded")
         }
         return try wrap("recording checkpoint \(step) of run \(runID)") {
-            try pool.write { db in
+            try writer.write { db in
                 try db.execute(sql: """
                     INSERT INTO checkpoint (run_id, step, path, size, sha256, val_loss, kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (run_id, step) DO UPDATE SET path = excluded.path, size = excluded.size, sha256 = excluded.sha256,
@@ -344,7 +361,7 @@ public final class Store: Sendable {
     }
 
     public func checkpoints(runID: Int64) throws -> [CheckpointRow] {
-        try pool.read { db in try checkpointRows(db, runID: runID) }
+        try writer.read { db in try checkpointRows(db, runID: runID) }
     }
 
     func checkpointRows(_ db: Database, runID: Int64) throws -> [CheckpointRow] {
@@ -362,7 +379,7 @@ public final class Store: Sendable {
     /// transaction: the run then resumes from the one before. The file itself is the caller's.
     public func discardCheckpoint(runID: Int64, step: Int, message: String) throws {
         try wrap("discarding checkpoint \(step) of run \(runID)") {
-            try pool.write { db in
+            try writer.write { db in
                 try db.execute(sql: "DELETE FROM checkpoint WHERE run_id = ? AND step = ?", arguments: [runID, step])
                 try insertEvent(db, runID: runID, kind: .error, message: message, uid: nil, step: step)
             }
@@ -381,7 +398,7 @@ public final class Store: Sendable {
     @discardableResult
     public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> Retention {
         let doomed = try wrap("collecting checkpoints of run \(runID)") {
-            try pool.write { db in
+            try writer.write { db in
                 let rows = try checkpointRows(db, runID: runID)
                 let last = Set(rows.suffix(keepLast).map(\.id))
                 let best = Set(rows.filter { $0.valLoss != nil }.sorted { $0.valLoss! < $1.valLoss! }.prefix(keepBest).map(\.id))
@@ -395,7 +412,7 @@ public final class Store: Sendable {
 
     /// How many runs are in each state.
     public func runCounts() throws -> [RunState: Int] {
-        try pool.read { db in
+        try writer.read { db in
             var counts: [RunState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) FROM run GROUP BY state") {
                 let name: String = row[0]
@@ -410,7 +427,7 @@ public final class Store: Sendable {
 
     /// Runs in `state`, in scheduling order: higher priority first, then earlier submission.
     public func runs(in state: RunState) throws -> [RunRecord] {
-        try pool.read { db in
+        try writer.read { db in
             let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE state = ? ORDER BY priority DESC, submitted_at, id",
                                          arguments: [state.rawValue])
             return try ids.compactMap { try runRecord(db, id: $0) }
@@ -433,14 +450,14 @@ public final class Store: Sendable {
         }
         try wrap("backing up to \(destination)") {
             // VACUUM cannot run inside the transaction a pool read opens; one statement is its own snapshot.
-            try pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
+            try writer.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [destination]) }
         }
     }
 
     /// SQLite's `PRAGMA integrity_check`: "ok", or the problems it found, one per line.
     public func integrityCheck() throws -> String {
         try wrap("checking the database's integrity") {
-            try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+            try writer.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
         }
     }
 

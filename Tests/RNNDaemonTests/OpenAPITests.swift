@@ -32,12 +32,8 @@ import Testing
         let settings = try DaemonSettings.resolve(flags: ["--state-dir": directory.path], configFile: nil, environment: ["HOME": directory.path],
                                                   uid: 1000, cores: 2, readFile: { _ in nil })
         let store = try Store(path: directory.appendingPathComponent("rnnd.sqlite").path)
-        let hub = EventHub()
-        let scheduler = Scheduler(store: store, metrics: MetricWriter(store: store), hub: hub, settings: settings,
-                                  notifier: SystemdNotifier(environment: [:]), logger: Logger(label: "test"))
-        let control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
-        let router = Daemon.makeRouter(control: control, sweeps: SweepControl(control: control, logger: scheduler.logger), settings: settings,
-                                       sessions: WebSessions(), loopback: false, token: nil)
+        let parts = DaemonParts(settings: settings, store: store, notifier: SystemdNotifier(environment: [:]), logger: Logger(label: "test"))
+        let router = Daemon.makeRouter(parts, loopback: false, token: nil)
         let served = Set(router.routes.map { route in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(route.method) " + (path.hasPrefix("/") ? path : "/" + path)

@@ -32,8 +32,9 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
     struct Rig {
         let directory: URL
         let store: Store
-        let scheduler: Scheduler
-        let control: RunControl
+        let parts: DaemonParts
+        var scheduler: Scheduler { parts.scheduler }
+        var actions: RunActions { parts.actions }
         let dataset: String
 
         init(concurrentRuns: Int, hooks: RunJobHooks = .none) throws {
@@ -48,16 +49,13 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
                                                       environment: ["HOME": directory.path], uid: getuid(), cores: 2,
                                                       readFile: { _ in nil })
             settings.concurrentRuns = concurrentRuns
-            let hub = EventHub()
             var logger = Logger(label: "race")
             logger.logLevel = .critical
-            scheduler = Scheduler(store: store, metrics: MetricWriter(store: store), hub: hub, settings: settings,
-                                  notifier: SystemdNotifier(environment: [:]), logger: logger, hooks: hooks)
-            control = RunControl(store: store, scheduler: scheduler, hub: hub, settings: settings)
+            parts = DaemonParts(settings: settings, store: store, notifier: SystemdNotifier(environment: [:]), logger: logger, hooks: hooks)
         }
 
         func submit(steps: Int) async throws -> Int64 {
-            try await control.submit(SubmitRequest(dataset: dataset, config: [
+            try await parts.runs.submit(SubmitRequest(dataset: dataset, config: [
                 "hidden_size": .int(4), "embedding_size": .int(4), "seq_len": .int(4), "batch_size": .int(2), "workers": .int(1),
                 "max_steps": .int(steps), "checkpoint_every": .int(2), "eval_every": .int(3), "val_fraction": .double(0.1),
             ]), uid: 1000).id
@@ -102,9 +100,9 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
                         }
                         do {
                             switch Int.random(in: 0..<3, using: &random) {
-                            case 0: _ = try rig.control.cancel(id, uid: caller)
-                            case 1: _ = try rig.control.pause(id, uid: caller)
-                            default: _ = try rig.control.resume(id, uid: caller)
+                            case 0: _ = try rig.actions.cancel(id, uid: caller)
+                            case 1: _ = try rig.actions.pause(id, uid: caller)
+                            default: _ = try rig.actions.resume(id, uid: caller)
                             }
                         } catch let failure as APIFailure where failure.status == .conflict {
                             // Refused: the run had moved on. Expected.
@@ -118,7 +116,7 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         }
         let ids = submitted.withLock { $0 }
         // Let what is paused go on, and everything end.
-        for id in ids where try rig.store.run(id: id)?.state == .paused { _ = try rig.control.resume(id, uid: nil) }
+        for id in ids where try rig.store.run(id: id)?.state == .paused { _ = try rig.actions.resume(id, uid: nil) }
         try await rig.settle()
         var cancelled = 0, completed = 0
         for id in ids {
@@ -147,7 +145,7 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         for _ in 0..<60 {
             let id = try await rig.submit(steps: 4)
             do {
-                _ = try rig.control.cancel(id, uid: 7)
+                _ = try rig.actions.cancel(id, uid: 7)
             } catch let failure as APIFailure where failure.status == .conflict {
                 refused[id] = failure.body.error
             }
@@ -198,7 +196,7 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         let id = try await rig.submit(steps: 4)
         // The trainer has returned `completed` and its reports are recorded; the run is still running.
         try await gate.waitUntilHeld(id)
-        let answer = try rig.control.cancel(id, uid: 7)
+        let answer = try rig.actions.cancel(id, uid: 7)
         #expect(answer.state == .running, "the cancel was acknowledged as requested")
         gate.release.signal()
         try await rig.settle()
@@ -221,12 +219,12 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         defer { try? FileManager.default.removeItem(at: rig.directory) }
         let id = try await rig.submit(steps: 4)
         try await gate.waitUntilHeld(id)
-        #expect(try rig.control.pause(id, uid: 8).state == .running)
+        #expect(try rig.actions.pause(id, uid: 8).state == .running)
         gate.release.signal()
         try await rig.settle()
         #expect(try rig.store.run(id: id)?.state == .paused)
         #expect(try rig.store.events(runID: id).last?.message == "paused at step 4 by uid 8 (training had also reached its end: max_steps 4 reached)")
-        _ = try rig.control.resume(id, uid: 8)
+        _ = try rig.actions.resume(id, uid: 8)
         gate.release.signal()
         try await rig.settle()
         let events = try rig.store.events(runID: id)
@@ -241,9 +239,9 @@ func expectValidPath(_ events: [EventRow], run: Int64, sourceLocation: SourceLoc
         let id = try await rig.submit(steps: 2)
         try await rig.settle()
         #expect(try rig.store.run(id: id)?.state == .completed)
-        let cancel = #expect(throws: APIFailure.self) { try rig.control.cancel(id, uid: 7) }
+        let cancel = #expect(throws: APIFailure.self) { try rig.actions.cancel(id, uid: 7) }
         #expect(cancel?.status == .conflict && cancel?.body.error == "run \(id) had already completed; nothing to cancel", "\(String(describing: cancel?.body))")
-        let pause = #expect(throws: APIFailure.self) { try rig.control.pause(id, uid: 7) }
+        let pause = #expect(throws: APIFailure.self) { try rig.actions.pause(id, uid: 7) }
         #expect(pause?.body.error == "run \(id) had already completed; nothing to pause", "\(String(describing: pause?.body))")
         #expect(!(try rig.store.events(runID: id)).contains { $0.kind == .cancelRequested || $0.kind == .pauseRequested })
     }

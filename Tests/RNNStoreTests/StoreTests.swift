@@ -31,9 +31,9 @@ extension Store {
     @Test func migratesAnEmptyDatabaseAndReopens() throws {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let tables = try store.pool.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
+        let tables = try store.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") }
         #expect(Set(tables).isSuperset(of: ["dataset", "run", "run_tag", "hyperparameter", "metric", "metric_summary", "checkpoint", "event"]))
-        let settings = try store.pool.read { db in
+        let settings = try store.writer.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
         #expect(settings.0 == "wal" && settings.1 == 1 && settings.2 == 2, "WAL, foreign keys on, synchronous=FULL: \(settings)")
@@ -45,10 +45,10 @@ extension Store {
     @Test func aNewerDatabaseIsRefusedAndLeftAlone() throws {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try store.pool.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0099_future')") }
+        try store.writer.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0099_future')") }
         // Everything into the main file, so that the database's bytes are the main file and an empty WAL;
         // a refusal that wrote anything would change one of them.
-        try store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         func files() throws -> [Data] { try [store.path, store.path + "-wal"].map { try Data(contentsOf: URL(fileURLWithPath: $0)) } }
         let before = try files()
         #expect(before[1].isEmpty, "the WAL is checkpointed")
@@ -415,7 +415,7 @@ extension Store {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }
         let run = try store.makeRun("r", [:]).id
-        try store.pool.write { db in
+        try store.writer.write { db in
             try db.execute(sql: "INSERT INTO event (run_id, at, kind, message) VALUES (?, 0, 'exploded', 'x')", arguments: [run])
         }
         do {
@@ -432,14 +432,14 @@ extension Store {
         let run = try store.makeRun("r", [:]).id
         let writer = MetricWriter(store: store, batchSize: 10, interval: 3600, capacity: 100)
         // A database that cannot be written: the points stay queued up to the capacity, the error says why.
-        try store.pool.write { db in try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON metric BEGIN SELECT RAISE(ABORT, 'disk on fire'); END") }
+        try store.writer.write { db in try db.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON metric BEGIN SELECT RAISE(ABORT, 'disk on fire'); END") }
         for step in 0..<50 { writer.record([MetricPoint(runID: run, name: "train_loss", step: step, value: 1, wallTime: 0)]) }
         #expect(throws: StoreError.self) { try writer.flush() }
         #expect(writer.lastError?.message.contains("disk on fire") == true, "\(String(describing: writer.lastError))")
         for step in 50..<200 { writer.record([MetricPoint(runID: run, name: "train_loss", step: step, value: 1, wallTime: 0)]) }
         #expect(writer.lastError != nil)
         // Writable again: what was kept is written, and the error clears.
-        try store.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
+        try store.writer.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
         try writer.flush()
         #expect(writer.lastError == nil)
         let count = try store.summaries(runID: run).first?.count ?? 0

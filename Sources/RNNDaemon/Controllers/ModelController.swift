@@ -8,8 +8,9 @@ import RNNTraining
 /// A run's trained model, from one of its checkpoints: export, sample, forecast, evaluate. The work runs
 /// off the server's event loops.
 struct ModelController {
-    let control: RunControl
-    var store: Store { control.store }
+    let models: ModelService
+    let datasets: DatasetService
+    let catalog: RunCatalog
 
     func add(to router: Router<DaemonContext>) {
         router.get("/v1/runs/:id/export", use: export)
@@ -19,7 +20,7 @@ struct ModelController {
     }
 
     @Sendable func export(_ request: Request, context: DaemonContext) async throws -> Response {
-        let (model, step) = try await control.model(of: try context.runID(), (try request.formQuery()).get("checkpoint"))
+        let (model, step) = try await models.model(of: try context.runID(), (try request.formQuery()).get("checkpoint"))
         let bytes = model.safetensors()
         return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"step-\(step).safetensors\""],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -27,7 +28,7 @@ struct ModelController {
 
     @Sendable func sample(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(SampleRequest.self, limit: context.maxUploadSize)
-        let (model, step) = try await control.model(of: try context.runID(), body.checkpoint)
+        let (model, step) = try await models.model(of: try context.runID(), body.checkpoint)
         if let seed = body.seed, seed < 0 { throw APIFailure.badRequest("seed must not be negative", field: "seed") }
         let text = try await offload {
             try model.sample(prime: body.prime, length: body.length, temperature: body.temperature ?? 1, topK: body.topK,
@@ -39,18 +40,18 @@ struct ModelController {
     @Sendable func forecast(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()
         let body = try await request.decode(ForecastRequest.self, limit: context.maxUploadSize)
-        let (model, step) = try await control.model(of: id, body.checkpoint)
-        let dataset = try body.dataset.map { try control.dataset(sha256: $0, inBody: true) } ?? control.dataset(of: try control.record(id))
-        let bytes = try control.datasetBytes(dataset)
+        let (model, step) = try await models.model(of: id, body.checkpoint)
+        let dataset = try body.dataset.map { try datasets.find(sha256: $0, inBody: true) } ?? datasets.of(try catalog.record(id))
+        let bytes = try datasets.bytes(dataset)
         let values = try await offload { try model.forecast(csv: bytes, name: dataset.name, steps: body.steps) }
         return JSONResponse.make(ForecastResponse(columns: model.metadata.targetColumns ?? [], values: values, checkpointStep: step))
     }
 
     @Sendable func evaluate(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(EvaluateRequest.self, limit: context.maxUploadSize)
-        let dataset = try control.dataset(sha256: body.dataset, inBody: true)
-        let (model, step) = try await control.model(of: try context.runID(), body.checkpoint)
-        let bytes = try control.datasetBytes(dataset)
+        let dataset = try datasets.find(sha256: body.dataset, inBody: true)
+        let (model, step) = try await models.model(of: try context.runID(), body.checkpoint)
+        let bytes = try datasets.bytes(dataset)
         let result = try await offload {
             dataset.kind == .text ? try model.evaluate(text: bytes, name: dataset.name)
                                   : try model.evaluate(data: bytes, name: dataset.name, kind: dataset.kind)

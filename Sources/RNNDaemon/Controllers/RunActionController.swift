@@ -3,7 +3,8 @@ import RNNAPI
 
 /// What a user asks of a run: cancel, pause, resume, fork. The uid that asks is recorded.
 struct RunActionController {
-    let control: RunControl
+    let actions: RunActions
+    let forks: ForkService
 
     func add(to router: Router<DaemonContext>) {
         router.post("/v1/runs/:id/cancel", use: cancel)
@@ -13,19 +14,19 @@ struct RunActionController {
     }
 
     @Sendable func cancel(_ request: Request, context: DaemonContext) async throws -> Response {
-        JSONResponse.make(try control.cancel(try context.runID(), uid: await context.peerUID()))
+        JSONResponse.make(try actions.cancel(try context.runID(), uid: await context.peerUID()))
     }
 
     @Sendable func pause(_ request: Request, context: DaemonContext) async throws -> Response {
-        JSONResponse.make(try control.pause(try context.runID(), uid: await context.peerUID()))
+        JSONResponse.make(try actions.pause(try context.runID(), uid: await context.peerUID()))
     }
 
     @Sendable func resume(_ request: Request, context: DaemonContext) async throws -> Response {
-        JSONResponse.make(try control.resume(try context.runID(), uid: await context.peerUID()))
+        JSONResponse.make(try actions.resume(try context.runID(), uid: await context.peerUID()))
     }
 
     @Sendable func fork(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(ForkRequest.self, limit: context.maxUploadSize)
-        return JSONResponse.make(try control.fork(try context.runID(), body, uid: await context.peerUID()), status: .created)
+        return JSONResponse.make(try forks.fork(try context.runID(), body, uid: await context.peerUID()), status: .created)
     }
 }

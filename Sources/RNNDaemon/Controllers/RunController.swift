@@ -5,8 +5,9 @@ import RNNStore
 
 /// Runs as records: submit, list, one run in full, edit, delete, and the comparison of several.
 struct RunController {
-    let control: RunControl
-    var store: Store { control.store }
+    let store: Store
+    let catalog: RunCatalog
+    let runs: RunService
 
     func add(to router: Router<DaemonContext>) {
         router.post("/v1/runs", use: submit)
@@ -19,7 +20,7 @@ struct RunController {
 
     @Sendable func submit(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(SubmitRequest.self, limit: context.maxUploadSize)
-        return JSONResponse.make(try await control.submit(body, uid: await context.peerUID()), status: .created)
+        return JSONResponse.make(try await runs.submit(body, uid: await context.peerUID()), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: DaemonContext) async throws -> Response {
@@ -34,7 +35,7 @@ struct RunController {
         }
         var datasets: [Int64: String] = [:]
         var runs = try store.listRuns(filter: q.get("filter"), sort: sort, limit: limit, offset: offset)
-            .map { try control.info($0.run, datasets: &datasets) }
+            .map { try catalog.info($0.run, datasets: &datasets) }
         if !metricNames.isEmpty {
             let summaries = try store.summaries(runIDs: runs.map(\.id), names: metricNames)
             for i in runs.indices { runs[i].metrics = summaries[runs[i].id] ?? [] }
@@ -43,16 +44,16 @@ struct RunController {
     }
 
     @Sendable func get(_ request: Request, context: DaemonContext) async throws -> Response {
-        JSONResponse.make(try control.detail(try context.runID()))
+        JSONResponse.make(try catalog.detail(try context.runID()))
     }
 
     @Sendable func edit(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(EditRequest.self, limit: context.maxUploadSize)
-        return JSONResponse.make(try control.edit(try context.runID(), body, uid: await context.peerUID()))
+        return JSONResponse.make(try runs.edit(try context.runID(), body, uid: await context.peerUID()))
     }
 
     @Sendable func delete(_ request: Request, context: DaemonContext) async throws -> Response {
-        try control.delete(try context.runID(), force: try QueryValue.boolean(try request.formQuery().get("force"), "force", default: false))
+        try runs.delete(try context.runID(), force: try QueryValue.boolean(try request.formQuery().get("force"), "force", default: false))
         return Response(status: .noContent)
     }
 
@@ -63,11 +64,11 @@ struct RunController {
             return id
         }
         guard ids.count >= 2 else { throw APIFailure.badRequest("compare needs at least two runs", field: "runs") }
-        for id in ids { _ = try control.record(id) }
+        for id in ids { _ = try catalog.record(id) }
         let comparison = try store.compare(runIDs: ids)
         var datasets: [Int64: String] = [:]
         return JSONResponse.make(Comparison(
-            runs: try comparison.runs.map { try control.info($0, datasets: &datasets) },
+            runs: try comparison.runs.map { try catalog.info($0, datasets: &datasets) },
             differences: comparison.differences.mapValues { $0.map { $0.map(APIValue.init) } },
             metrics: comparison.summaries))
     }

@@ -7,8 +7,9 @@ import RNNStore
 
 /// What a run recorded and reports: metric series, checkpoints, events, and the live progress stream.
 struct RunHistoryController {
-    let control: RunControl
-    var store: Store { control.store }
+    let store: Store
+    let catalog: RunCatalog
+    let hub: EventHub
 
     func add(to router: Router<DaemonContext>) {
         router.get("/v1/runs/:id/metrics/:name", use: series)
@@ -19,7 +20,7 @@ struct RunHistoryController {
 
     @Sendable func series(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()
-        let run = try control.record(id)
+        let run = try catalog.record(id)
         let name = try context.parameters.require("name")
         let q = try request.formQuery()
         let maxPoints = try q.get("max_points").map { try QueryValue.integer($0, "max_points", default: 0, range: 2...1_000_000) }
@@ -38,22 +39,22 @@ struct RunHistoryController {
 
     @Sendable func checkpoints(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()
-        _ = try control.record(id)
-        return JSONResponse.make(try store.checkpoints(runID: id).map(RunControl.checkpoint))
+        _ = try catalog.record(id)
+        return JSONResponse.make(try store.checkpoints(runID: id).map(CheckpointInfo.init))
     }
 
     @Sendable func events(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()
-        _ = try control.record(id)
-        return JSONResponse.make(try store.events(runID: id).map(RunControl.event))
+        _ = try catalog.record(id)
+        return JSONResponse.make(try store.events(runID: id).map(EventInfo.init))
     }
 
     /// Server-Sent Events: the run's current state first, then every report until the run ends.
     @Sendable func stream(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()
-        let record = try control.record(id)
-        let events = control.hub.subscribe(runID: id)  // before reading the state, so nothing falls between
-        let current = try control.info(record)
+        let record = try catalog.record(id)
+        let events = hub.subscribe(runID: id)  // before reading the state, so nothing falls between
+        let current = try catalog.info(record)
         // The message is why the run is in its state (the event that moved it there: "max_steps 600 reached",
         // "cancelled at step 120 by uid 1000"), so that watching an ended run says why it ended.
         let cause = try store.events(runID: id).last { $0.kind.enteredState == current.state }?.message

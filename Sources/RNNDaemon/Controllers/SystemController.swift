@@ -1,13 +1,16 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import RNNAPI
 import RNNStore
 
 /// Liveness, the API document, Prometheus metrics and the database backup.
 struct SystemController {
-    let control: RunControl
-    var store: Store { control.store }
+    let store: Store
+    let hub: EventHub
+    let directory: StateDirectory
+    let logger: Logger
 
     func add(to router: Router<DaemonContext>) {
         router.get("/healthz", use: health)
@@ -27,14 +30,14 @@ struct SystemController {
 
     @Sendable func metrics(_ request: Request, context: DaemonContext) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: try PrometheusText.render(store: store, hub: control.hub))))
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: try PrometheusText.render(store: store, hub: hub))))
     }
 
     /// An online, consistent copy of the database (VACUUM INTO a file in the state directory, sent, then
     /// removed): safe while runs train, unlike a copy of the live file.
     @Sendable func backup(_ request: Request, context: DaemonContext) async throws -> Response {
-        let file = store.stateDirectory.appendingPathComponent(".backup-\(UUID().uuidString).sqlite")
-        defer { control.removeLeftover(file) }
+        let file = directory.newBackup()
+        defer { directory.removeLeftover(file, what: "the backup's temporary copy", logger: logger) }
         try await offload { [store] in try store.backup(to: file.path) }
         let bytes = try Data(contentsOf: file)
         return Response(status: .ok, headers: [.contentType: "application/vnd.sqlite3", .contentDisposition: "attachment; filename=\"rnnd-backup.sqlite\""],

@@ -12,19 +12,26 @@ import RNNTraining
 /// interleave (the actor is reentrant across its awaits) cannot start or promote a trial twice — and a result
 /// is recorded once.
 actor SweepControl {
-    let control: RunControl
-    nonisolated var store: Store { control.store }
+    let store: Store
+    let datasets: DatasetService
+    let runs: RunService
+    let forks: ForkService
+    let actions: RunActions
     let logger: Logger
 
-    init(control: RunControl, logger: Logger) {
-        self.control = control
+    init(store: Store, datasets: DatasetService, runs: RunService, forks: ForkService, actions: RunActions, logger: Logger) {
+        self.store = store
+        self.datasets = datasets
+        self.runs = runs
+        self.forks = forks
+        self.actions = actions
         self.logger = logger
     }
 
     // MARK: submission
 
     func submit(_ request: SweepRequest, uid: Int?) async throws -> SweepInfo {
-        let dataset = try control.dataset(sha256: request.dataset, inBody: true)
+        let dataset = try datasets.find(sha256: request.dataset, inBody: true)
         if let name = request.name, name.isEmpty || name.count > 200 { throw APIFailure.badRequest("name must have 1 to 200 characters", field: "name") }
         let space: SearchSpace
         do { space = try SearchSpace.parse(request.space) } catch let error as SweepError { throw APIFailure.badRequest(error.description, field: "space") }
@@ -80,8 +87,8 @@ actor SweepControl {
             if let asha { config["max_steps"] = .int(asha.maxSteps) }
             do {
                 _ = try RunConfig(config)
-                if checked.insert(config.filter { !Self.trainingOnlyKeys.contains($0.key) }).inserted {
-                    _ = try await control.prepare(SubmitRequest(dataset: request.dataset, config: config, datasetName: request.datasetName), uid: uid)
+                if checked.insert(config.filter { !RunConfig.trainingOnlyKeys.contains($0.key) }).inserted {
+                    _ = try await runs.prepare(SubmitRequest(dataset: request.dataset, config: config, datasetName: request.datasetName), uid: uid)
                 }
             } catch {
                 let failure = APIFailure.from(error)
@@ -109,13 +116,6 @@ actor SweepControl {
     static func grid(_ space: SearchSpace) throws -> [[String: APIValue]] {
         do { return try space.grid() } catch let error as SweepError { throw APIFailure.badRequest(error.description, field: "space") }
     }
-
-    /// Keys that change neither the data a run reads nor its memory: a trial differing only in them needs no
-    /// second dataset check.
-    static let trainingOnlyKeys: Set<String> = ["lr", "lr_schedule", "lr_decay", "lr_step", "min_lr", "warmup_steps", "beta1", "beta2", "eps",
-                                                "weight_decay", "momentum", "nesterov", "clip_norm", "seed", "max_steps", "max_epochs",
-                                                "max_time", "eval_every", "checkpoint_every", "keep_checkpoints", "patience", "spike_factor",
-                                                "max_skips", "max_rollbacks", "forget_bias"]
 
     // MARK: reading
 
@@ -220,7 +220,7 @@ actor SweepControl {
                     let link = TrialLink(sweepID: id, number: trial.number, rung: promotion.rung + 1, from: .waiting)
                     let run: RunInfo
                     do {
-                        run = try control.fork(trial.runID!, ForkRequest(checkpoint: "latest", set: ["max_steps": .int(budget)],
+                        run = try forks.fork(trial.runID!, ForkRequest(checkpoint: "latest", set: ["max_steps": .int(budget)],
                                                                          name: "\(sweep.name)-t\(trial.number)-r\(promotion.rung + 1)"),
                                                uid: sweep.submittedBy, trial: link)
                     } catch let error as StoreError where error.code == .conflict {
@@ -284,7 +284,7 @@ actor SweepControl {
                                     tags: ["sweep-\(sweep.id)"])
         let link = TrialLink(sweepID: sweep.id, number: trial.number, rung: 0, from: .pending)
         do {
-            let run = try await control.submit(request, uid: sweep.submittedBy, trial: link)
+            let run = try await runs.submit(request, uid: sweep.submittedBy, trial: link)
             try store.addSweepEvent(sweepID: sweep.id, kind: "trial_started", message: "trial \(trial.number) started as run \(run.id)")
         } catch let error as StoreError where error.code == .conflict {
             return  // another reconciliation started it meanwhile
@@ -297,7 +297,7 @@ actor SweepControl {
     func cancel(_ id: Int64, uid: Int?) throws -> SweepInfo {
         do {
             let sweep = try sweepRecord(id)
-            guard try store.finishSweep(id: id, .cancelled, message: "cancelled" + RunControl.by(uid)) else {
+            guard try store.finishSweep(id: id, .cancelled, message: "cancelled" + askedBy(uid)) else {
                 throw APIFailure.conflict("sweep \(id) is already \(sweep.state)")
             }
             for t in try store.trials(sweepID: id) {
@@ -305,7 +305,7 @@ actor SweepControl {
                 case .pending, .waiting:
                     try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped", message: "trial \(t.number) stopped: the sweep was cancelled")
                 case .training:
-                    if let runID = t.runID { _ = try? control.cancel(runID, uid: uid) }
+                    if let runID = t.runID { _ = try? actions.cancel(runID, uid: uid) }
                     try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped", message: "trial \(t.number) stopped: the sweep was cancelled")
                 default: break
                 }
