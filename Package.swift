@@ -73,7 +73,7 @@ let package = Package(
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
-            "RNNCore", "RNNTraining", "RNNStore", "RNNAPI", "RNNSweep",
+            "RNNTraining", "RNNStore", "RNNAPI", "RNNSweep",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),

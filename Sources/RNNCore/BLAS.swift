@@ -18,7 +18,7 @@ public enum BLAS {
     /// OpenBLAS 0.3.21 (Debian 12) does not recognise newer CPU models (seen: a Sapphire Rapids Xeon that
     /// reports only "Intel(R) Xeon(R) Processor") and falls back to its Prescott kernels: a third of the
     /// sgemm rate. Its detection runs when the library loads, so the fix is the OPENBLAS_CORETYPE variable
-    /// set before the process starts; executables re-launch themselves with it (see rnnd's entry point).
+    /// set before the process starts: rnnd, rnnd-worker and rnn-bench re-launch themselves with it first thing.
     public static var recommendedCoreType: String? {
         let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Katmai", "Coppermine",
                                     "Northwood", "Banias", "Atom", "unknown"]
@@ -26,16 +26,6 @@ public enum BLAS {
         if rnnd_cpu_has_avx512f() != 0 { return "SkylakeX" }
         if rnnd_cpu_has_avx2_fma() != 0 { return "Haswell" }
         return nil
-    }
-
-    /// Re-launches the current executable with OPENBLAS_CORETYPE set when OpenBLAS fell back to generic
-    /// kernels on a CPU that has AVX2 or AVX-512 (see `recommendedCoreType`). Call first thing in `main`.
-    /// Does nothing when the variable is already set (so it cannot loop) or the choice is fine; if the
-    /// re-launch fails the process simply continues on the slower kernels.
-    public static func relaunchWithFastKernelsIfNeeded() {
-        guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
     }
 
     /// Sets the number of threads OpenBLAS may use inside one call. rnnd sets 1 at start-up: its

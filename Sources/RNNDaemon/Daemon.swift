@@ -58,9 +58,9 @@ public enum Daemon {
         }
         try prepareSocketDirectory(settings.socketPath)
         let socket = try ControlSocket(path: settings.socketPath)
-        CheckpointFaultWindow.set(milliseconds: Int(settings.faultWindowSeconds * 1000))
         let token = try settings.tokenFile.map(readToken)
-        let parts = DaemonParts(settings: settings, store: store, notifier: notifier, logger: logger)
+        let parts = DaemonParts(settings: settings, store: store, notifier: notifier, logger: logger,
+                                hooks: .faultWindow(seconds: settings.faultWindowSeconds))
 
         let unixApp = Application(
             router: makeRouter(parts, loopback: false, token: nil),

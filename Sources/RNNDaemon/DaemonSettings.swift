@@ -35,32 +35,51 @@ public struct DaemonSettings: Equatable, Sendable {
     /// Where each value came from ("default", "/etc/rnnd/rnnd.toml", "RNND_WORKERS", "--workers").
     public var sources: [String: String] = [:]
 
-    /// One setting: its names in the file, the environment and the flags.
+    /// One setting: its names in the file, the environment and the flags, and its help (rnnd --help).
     struct Key {
         let name: String        // file key, e.g. "scheduler.workers"
         let environment: String // RNND_WORKERS
         let flag: String        // --workers
+        let help: String
     }
 
     static let keys: [Key] = [
-        Key(name: "state_dir", environment: "RNND_STATE_DIR", flag: "--state-dir"),
-        Key(name: "socket", environment: "RNND_SOCKET", flag: "--socket"),
-        Key(name: "log_level", environment: "RNND_LOG_LEVEL", flag: "--log-level"),
-        Key(name: "scheduler.concurrent_runs", environment: "RNND_CONCURRENT_RUNS", flag: "--concurrent-runs"),
-        Key(name: "scheduler.workers", environment: "RNND_WORKERS", flag: "--workers"),
-        Key(name: "scheduler.max_restarts", environment: "RNND_MAX_RESTARTS", flag: "--max-restarts"),
-        Key(name: "scheduler.memory_budget_mb", environment: "RNND_MEMORY_BUDGET_MB", flag: "--memory-budget-mb"),
-        Key(name: "api.max_upload_bytes", environment: "RNND_MAX_UPLOAD_BYTES", flag: "--max-upload-bytes"),
-        Key(name: "api.tcp_listen", environment: "RNND_TCP_LISTEN", flag: "--tcp-listen"),
-        Key(name: "api.token_file", environment: "RNND_TOKEN_FILE", flag: "--token-file"),
-        Key(name: "mpi.mpirun", environment: "RNND_MPIRUN", flag: "--mpirun"),
-        Key(name: "mpi.worker", environment: "RNND_MPI_WORKER", flag: "--mpi-worker"),
-        Key(name: "mpi.network", environment: "RNND_MPI_NETWORK", flag: "--mpi-network"),
-        Key(name: "mpi.mca", environment: "RNND_MPI_MCA", flag: "--mpi-mca"),
-        Key(name: "mpi.max_hosts", environment: "RNND_MPI_MAX_HOSTS", flag: "--mpi-max-hosts"),
-        Key(name: "mpi.rank_timeout", environment: "RNND_MPI_RANK_TIMEOUT", flag: "--mpi-rank-timeout"),
-        Key(name: "mpi.heartbeat_timeout", environment: "RNND_MPI_HEARTBEAT_TIMEOUT", flag: "--mpi-heartbeat-timeout"),
-        Key(name: "mpi.launch_timeout", environment: "RNND_MPI_LAUNCH_TIMEOUT", flag: "--mpi-launch-timeout"),
+        Key(name: "state_dir", environment: "RNND_STATE_DIR", flag: "--state-dir",
+            help: "The state directory (database, datasets, checkpoints)."),
+        Key(name: "socket", environment: "RNND_SOCKET", flag: "--socket",
+            help: "The control socket's path."),
+        Key(name: "log_level", environment: "RNND_LOG_LEVEL", flag: "--log-level",
+            help: "The log level: trace, debug, info, notice, warning, error or critical."),
+        Key(name: "scheduler.concurrent_runs", environment: "RNND_CONCURRENT_RUNS", flag: "--concurrent-runs",
+            help: "Runs trained at the same time."),
+        Key(name: "scheduler.workers", environment: "RNND_WORKERS", flag: "--workers",
+            help: "Default workers per run."),
+        Key(name: "scheduler.max_restarts", environment: "RNND_MAX_RESTARTS", flag: "--max-restarts",
+            help: "Restarts after an unclean stop before a run is marked failed."),
+        Key(name: "scheduler.memory_budget_mb", environment: "RNND_MEMORY_BUDGET_MB", flag: "--memory-budget-mb",
+            help: "The memory a run may need, in MiB (default: 3/4 of the machine's)."),
+        Key(name: "api.max_upload_bytes", environment: "RNND_MAX_UPLOAD_BYTES", flag: "--max-upload-bytes",
+            help: "The largest dataset upload, in bytes."),
+        Key(name: "api.tcp_listen", environment: "RNND_TCP_LISTEN", flag: "--tcp-listen",
+            help: "A loopback address and port for an optional TCP listener."),
+        Key(name: "api.token_file", environment: "RNND_TOKEN_FILE", flag: "--token-file",
+            help: "The file holding the TCP listener's bearer token."),
+        Key(name: "mpi.mpirun", environment: "RNND_MPIRUN", flag: "--mpirun",
+            help: "Multi-host runs: the mpirun to start."),
+        Key(name: "mpi.worker", environment: "RNND_MPI_WORKER", flag: "--mpi-worker",
+            help: "Multi-host runs: rnnd-worker's path on every host."),
+        Key(name: "mpi.network", environment: "RNND_MPI_NETWORK", flag: "--mpi-network",
+            help: "Multi-host runs: the IPv4 network (CIDR) for MPI traffic."),
+        Key(name: "mpi.mca", environment: "RNND_MPI_MCA", flag: "--mpi-mca",
+            help: "Multi-host runs: extra MCA parameters, name=value separated by spaces."),
+        Key(name: "mpi.max_hosts", environment: "RNND_MPI_MAX_HOSTS", flag: "--mpi-max-hosts",
+            help: "Multi-host runs: the most hosts a run may name."),
+        Key(name: "mpi.rank_timeout", environment: "RNND_MPI_RANK_TIMEOUT", flag: "--mpi-rank-timeout",
+            help: "Multi-host runs: seconds a rank waits in a collective before it exits."),
+        Key(name: "mpi.heartbeat_timeout", environment: "RNND_MPI_HEARTBEAT_TIMEOUT", flag: "--mpi-heartbeat-timeout",
+            help: "Multi-host runs: seconds without a report from rank 0 before a stop."),
+        Key(name: "mpi.launch_timeout", environment: "RNND_MPI_LAUNCH_TIMEOUT", flag: "--mpi-launch-timeout",
+            help: "Multi-host runs: seconds allowed for all ranks to start."),
     ]
 
     public static let defaultConfigFile = "/etc/rnnd/rnnd.toml"
@@ -80,6 +99,29 @@ public struct DaemonSettings: Equatable, Sendable {
 
     /// Three quarters of the machine's memory.
     public static var defaultMemoryBudgetMB: Int { max(64, Int(ProcessInfo.processInfo.physicalMemory / (1 << 20)) * 3 / 4) }
+
+    /// The settings flags of a command line — `--workers 2` or `--workers=2`, one per setting of `keys` —
+    /// keyed by flag. An unknown flag, one without a value or one given twice is an error naming it.
+    public static func flags(from arguments: [String]) throws -> [String: String] {
+        let known = Set(keys.map(\.flag))
+        var flags: [String: String] = [:]
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            let (flag, inline) = argument.firstIndex(of: "=").map { (String(argument[..<$0]), String(argument[argument.index(after: $0)...])) }
+                ?? (argument, nil)
+            guard known.contains(flag) else {
+                throw DaemonError(.invalidConfig, Suggestions.unknown("option", flag, known: known.sorted()))
+            }
+            guard let value = inline ?? rest.popFirst() else { throw DaemonError(.invalidConfig, "\(flag) needs a value") }
+            guard flags.updateValue(value, forKey: flag) == nil else { throw DaemonError(.invalidConfig, "\(flag) is given twice") }
+        }
+        return flags
+    }
+
+    /// Every settings flag, then its help indented on the next line (rnnd --help).
+    public static var flagHelp: String {
+        keys.map { "  \($0.flag) <value>\n        \($0.help)" }.joined(separator: "\n")
+    }
 
     /// Resolves the settings. `flags` maps flag names (`--workers`) to their values; `configFile` is the
     /// `--config` value, if given; `readFile` returns a file's text, or nil when it does not exist.

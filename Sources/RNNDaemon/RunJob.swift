@@ -20,8 +20,14 @@ struct RunJobHooks: Sendable {
     /// On the job's thread once the trainer has returned and everything it reported is recorded, just before
     /// the run leaves `running`: the window between the last step and the final state.
     var beforeEnding: @Sendable (_ runID: Int64) -> Void = { _ in }
+    /// Before each metric flush and checkpoint row, and inside the trainer's checkpoint writes: the windows a
+    /// fault-injection harness widens (`RNND_FAULT_WINDOW_MS`) so that its kills land there often.
+    var faults: FaultHooks = .none
 
     static let none = RunJobHooks()
+
+    /// Pauses of `seconds` at every fault window (nothing when 0).
+    static func faultWindow(seconds: Double) -> RunJobHooks { RunJobHooks(faults: .pause(seconds: seconds)) }
 }
 
 /// One run being trained: claims it (queued → running), prepares the data and the trainer, runs it on its
@@ -40,11 +46,8 @@ final class RunJob: Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     /// Records the trainer's reports in order, off the training thread.
     private let recorder: DispatchQueue
-    /// max_restarts, the multi-host launch settings, and the fault-injection window.
+    /// max_restarts and the multi-host launch settings.
     private let settings: DaemonSettings
-    /// A debug hook for fault-injection harnesses (seconds, 0 in service): a pause before each metric flush
-    /// and checkpoint row, so that a kill lands in those windows often.
-    private var faultWindow: Double { settings.faultWindowSeconds }
     private let hooks: RunJobHooks
     /// Requeues the interrupted run after the given seconds, without this job (the scheduler's).
     private let requeueLater: @Sendable (_ runID: Int64, _ seconds: Double) -> Void
@@ -261,7 +264,7 @@ final class RunJob: Sendable {
         }
         let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
         return try Trainer(config: config, data: data, checkpointDirectory: checkpoints, resumeFrom: intact?.checkpoint,
-                           deletesOldCheckpoints: false) { [self] event in
+                           deletesOldCheckpoints: false, faults: hooks.faults) { [self] event in
             recorder.async { self.record(event, keepCheckpoints: keep) }
         }
     }
@@ -346,9 +349,9 @@ final class RunJob: Sendable {
             do {
                 // Points up to this step are stored before the checkpoint that a resume would continue from,
                 // so a crash can never leave a gap in the curve.
-                Thread.sleep(forTimeInterval: faultWindow)
+                hooks.faults.at(.beforeMetricFlush)
                 try metrics.flush()
-                Thread.sleep(forTimeInterval: faultWindow)
+                hooks.faults.at(.beforeCheckpointRow)
                 let relative = StateDirectory.checkpointFolder(runID: runID) + "/" + URL(fileURLWithPath: c.path).lastPathComponent
                 _ = try store.addCheckpoint(runID: runID, step: c.step, path: relative, size: Int64(c.size), valLoss: c.valLoss, kind: c.kind)
                 let retention = try store.applyRetention(runID: runID, keepLast: keepCheckpoints, keepBest: 1)

@@ -41,7 +41,12 @@ struct CoreBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.relaunchWithFastKernelsIfNeeded()
+        // OpenBLAS fell back to its generic kernels on a CPU it does not know (BLAS.recommendedCoreType): start again
+        // with the right ones named. Never loops: the variable is set from then on.
+        if getenv("OPENBLAS_CORETYPE") == nil, let core = BLAS.recommendedCoreType {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+        }
         var rows: [Row] = []
         BLAS.setThreads(1)
         rows.append(Row(config: "sgemm", blasThreads: 1, stepMilliseconds: nil, tokensPerSecond: nil,

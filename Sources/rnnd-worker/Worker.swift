@@ -26,7 +26,12 @@ enum Worker {
     }
 
     static func main() {
-        BLAS.relaunchWithFastKernelsIfNeeded()
+        // OpenBLAS fell back to its generic kernels on a CPU it does not know (BLAS.recommendedCoreType): start again
+        // with the right ones named. Never loops: the variable is set from then on.
+        if getenv("OPENBLAS_CORETYPE") == nil, let core = BLAS.recommendedCoreType {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+        }
         BLAS.setThreads(1)
         let arguments: Arguments
         do { arguments = try parse(Array(CommandLine.arguments.dropFirst())) } catch {

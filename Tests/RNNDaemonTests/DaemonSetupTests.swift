@@ -43,6 +43,20 @@ import Glibc
         #expect(mpi.mca.map { "\($0)=\($1)" } == ["plm_rsh_agent=/x", "btl=self,tcp"])
     }
 
+    /// rnnd's settings flags come from DaemonSettings.keys: both spellings, and every mistake named.
+    @Test func settingsFlagsAreReadFromTheKeys() throws {
+        #expect(try DaemonSettings.flags(from: ["--workers", "2", "--socket=/tmp/x.sock", "--mpi-mca", "a=b c=d"])
+                == ["--workers": "2", "--socket": "/tmp/x.sock", "--mpi-mca": "a=b c=d"])
+        func refusal(_ arguments: [String]) -> String? {
+            do { _ = try DaemonSettings.flags(from: arguments); return nil } catch let error as DaemonError { return error.message } catch { return "\(error)" }
+        }
+        #expect(refusal(["--wrokers", "2"])?.hasPrefix("unknown option \"--wrokers\" (did you mean --workers?)") == true, "\(refusal(["--wrokers", "2"]) ?? "accepted")")
+        #expect(refusal(["--workers"]) == "--workers needs a value")
+        #expect(refusal(["--workers", "1", "--workers=2"]) == "--workers is given twice")
+        #expect(refusal(["stray"])?.hasPrefix("unknown option \"stray\"") == true)
+        for key in DaemonSettings.keys { #expect(DaemonSettings.flagHelp.contains("  \(key.flag) <value>\n        \(key.help)"), "\(key.flag) in the help") }
+    }
+
     @Test func badValuesNameTheirSource() throws {
         func message(_ flags: [String: String] = [:], config: String? = nil, file: String? = nil, env: [String: String] = ["HOME": "/h"]) -> String? {
             do { _ = try resolve(flags: flags, config: config, file: file, env: env); return nil } catch { return (error as? DaemonError)?.message }

@@ -100,11 +100,12 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Writes the file atomically: a temporary file in the same directory, fsync, rename, fsync of the
     /// directory. A crash leaves either the old file or the new one, never a partial one.
+    /// `beforeRename` runs between the temporary file and the rename (a fault-injection window).
     /// - Returns: the file's size and the CRC-32 stored at its end.
     @discardableResult
-    public func write(to url: URL) throws -> (size: Int, checksum: UInt32) {
+    public func write(to url: URL, beforeRename: () -> Void = {}) throws -> (size: Int, checksum: UInt32) {
         let bytes = encoded()
-        try FileIO.writeAtomically(bytes, to: url)
+        try FileIO.writeAtomically(bytes, to: url, beforeRename: beforeRename)
         let checksum = uint32LE(bytes.suffix(4))
         return (bytes.count, checksum)
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +14,7 @@ enum FileIO {
     /// Temporary file in the same directory, write, fsync, rename over `url`, fsync the directory. A write
     /// that fails (a full disk, a read-only or failing file system) removes the temporary file and throws
     /// `.storage`, naming the file and the system's reason.
-    static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+    static func writeAtomically(_ bytes: [UInt8], to url: URL, beforeRename: () -> Void = {}) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         func fail(_ what: String, _ code: Int32) -> TrainingError {
@@ -34,23 +33,9 @@ enum FileIO {
         }
         close(fd)
         if let failure { unlink(temporary.path); throw fail("write", failure) }
-        CheckpointFaultWindow.wait()
+        beforeRename()
         guard rename(temporary.path, url.path) == 0 else { let code = errno; unlink(temporary.path); throw fail("rename into", code) }
         let dfd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
-    }
-}
-
-/// A debug hook for fault-injection harnesses (`rnn-bench chaos`): a pause between writing a checkpoint's
-/// temporary file and renaming it into place, so that a kill lands inside that window often. Zero (no
-/// pause) unless a harness sets it.
-public enum CheckpointFaultWindow {
-    private static let milliseconds = Atomic<Int>(0)
-
-    public static func set(milliseconds value: Int) { milliseconds.store(max(0, value), ordering: .relaxed) }
-
-    static func wait() {
-        let ms = milliseconds.load(ordering: .relaxed)
-        if ms > 0 { usleep(useconds_t(ms * 1000)) }
     }
 }

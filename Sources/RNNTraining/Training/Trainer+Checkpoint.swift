@@ -52,7 +52,7 @@ extension Trainer {
         } else if state.step == resumedStep, let existing = Checkpoint.sizeAndChecksum(of: url) {
             written = existing  // the file this run resumed from
         } else {
-            written = try checkpoint.write(to: url)
+            written = try checkpoint.write(to: url) { faults.at(.beforeCheckpointRename) }
         }
         let record = CheckpointRecord(step: state.step, path: url.path, size: written.size, checksum: written.checksum,
                                       valLoss: kind == .best ? state.bestValLoss : nil, kind: kind)

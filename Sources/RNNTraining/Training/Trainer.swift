@@ -33,15 +33,18 @@ public final class Trainer: @unchecked Sendable {
     /// The last checkpoint file written, and the step of the checkpoint this trainer resumed from.
     var lastWritten: CheckpointRecord?
     var resumedStep: Int?
+    /// Fault-injection windows (none in service).
+    let faults: FaultHooks
 
     /// A new run from `config`'s seed, or, with `resumeFrom`, the continuation of a checkpointed one.
     /// With `hosts`, this trainer is one rank of a multi-host run: every rank is built from the same
     /// configuration, data and checkpoint, trains its share of each minibatch's rows, and takes every decision
     /// (stop, limits, skips, rollbacks) from numbers all ranks share, so their parameters stay bitwise equal.
     public init(config: RunConfig, data: any TrainingData, checkpointDirectory: URL?, resumeFrom checkpoint: Checkpoint? = nil,
-                deletesOldCheckpoints: Bool = true, hosts: (any HostGroup)? = nil,
+                deletesOldCheckpoints: Bool = true, hosts: (any HostGroup)? = nil, faults: FaultHooks = .none,
                 sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
         self.config = config
+        self.faults = faults
         self.data = data
         let network = Network(spec: data.networkSpec(config))
         self.network = network
