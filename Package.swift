@@ -56,24 +56,26 @@ let package = Package(
         // The hosts of a multi-host run over Open MPI: the reproducible gradient sum and the collective watchdog.
         .target(name: "RNNMPI", dependencies: ["CMPI", "RNNTraining"]),
         // RNNAPI for one definition of a configuration value (APIValue): the trainer validates what clients send.
-        .target(name: "RNNTraining", dependencies: ["RNNCore", "RNNAPI"]),
+        .target(name: "RNNTraining", dependencies: ["RNNCore", "RNNAPI", "RNNSupport"]),
         // Sources/RNNStore/migrations is a symbolic link to the top-level migrations/ folder (the schema's
         // source of truth); its SQL files are compiled into the binary, so an installed rnnd needs no tree.
         .target(
             name: "RNNStore",
-            dependencies: ["RNNAPI", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RNNAPI", "RNNSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.embedInCode("migrations")]
         ),
-        // The wire contract: Codable request and response types, the run-state machine, SHA-256 (a
-        // dataset's identity); openapi.yaml beside them is compiled in and served by rnnd.
-        .target(name: "RNNAPI", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-                 resources: [.embedInCode("openapi.yaml")]),
+        // The wire contract only: Codable request and response types, the run-state machine; openapi.yaml
+        // beside them is compiled in and served by rnnd.
+        .target(name: "RNNAPI", resources: [.embedInCode("openapi.yaml")]),
+        // Small parts several modules share, none of them the wire: the lock, the config-file reader, SHA-256
+        // (a dataset's identity), the Unix socket address, "did you mean" suggestions, local file problems.
+        .target(name: "RNNSupport", dependencies: ["RNNAPI", .product(name: "Crypto", package: "swift-crypto")]),
         // `--version`: the BuildInfo plugin writes the git commit into this module before each build.
         .target(name: "RNNBuildInfo", dependencies: ["RNNAPI"], plugins: ["BuildInfo"]),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // The daemon's composition: settings, lock, notify protocol, scheduler, job runner, HTTP routes.
         .target(name: "RNNDaemon", dependencies: [
-            "RNNTraining", "RNNStore", "RNNAPI", "RNNSweep",
+            "RNNTraining", "RNNStore", "RNNAPI", "RNNSupport", "RNNSweep",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -81,14 +83,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.embedInCode("WebView/assets")]),
         .target(name: "RNNClient", dependencies: [
-            "RNNAPI",
+            "RNNAPI", "RNNSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .executableTarget(
             name: "rnnctl",
-            dependencies: ["RNNClient", "RNNAPI", "RNNBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNClient", "RNNAPI", "RNNSupport", "RNNBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "rnnd",
@@ -99,22 +101,22 @@ let package = Package(
         .executableTarget(name: "rnnd-worker", dependencies: ["RNNMPI", "RNNTraining", "RNNCore", "RNNAPI"]),
         .executableTarget(
             name: "rnn-bench",
-            dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", "RNNMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RNNCore", "RNNTraining", "RNNStore", "RNNClient", "RNNAPI", "RNNSupport", "RNNMPI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RNNCoreTests", dependencies: ["RNNCore"]),
         .testTarget(name: "RNNSweepTests", dependencies: ["RNNSweep", "RNNAPI"]),
-        .testTarget(name: "RNNAPITests", dependencies: ["RNNAPI"]),
-        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNCore", "RNNTraining", "RNNAPI"]),
-        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "RNNSupportTests", dependencies: ["RNNSupport", "RNNAPI"]),
+        .testTarget(name: "RNNTrainingTests", dependencies: ["RNNCore", "RNNTraining", "RNNAPI", "RNNSupport"]),
+        .testTarget(name: "RNNStoreTests", dependencies: ["RNNStore", "RNNAPI", "RNNSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Controller tests run the real router in memory (HummingbirdTesting's `.router`), beside the end-to-end tests.
-        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNStore", .product(name: "Logging", package: "swift-log"),
+        .testTarget(name: "RNNDaemonTests", dependencies: ["RNNDaemon", "RNNAPI", "RNNSupport", "RNNStore", .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "Yams", package: "Yams"),
                                                    .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "HummingbirdTesting", package: "hummingbird"),
                                                    .product(name: "NIOCore", package: "swift-nio")]),
         // The real rnnd and rnnctl binaries (built before the tests run) on temporary state directories.
-        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNStore", "RNNTraining"]),
-        .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI",
+        .testTarget(name: "EndToEndTests", dependencies: ["RNNClient", "RNNAPI", "RNNSupport", "RNNStore", "RNNTraining"]),
+        .testTarget(name: "RNNCtlTests", dependencies: ["rnnctl", "RNNClient", "RNNAPI", "RNNSupport",
                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v6]

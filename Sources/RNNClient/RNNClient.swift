@@ -5,6 +5,7 @@ import NIOHTTP1
 import RNNAPI
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// Why a request to rnnd failed.

@@ -2,6 +2,7 @@ import RNNAPI
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// Ownership of the control socket's path. Two rnnd with different state directories but one socket path

@@ -1,5 +1,6 @@
 import Foundation
 import RNNAPI
+import RNNSupport
 
 /// rnnd's settings, resolved from four layers, each overriding the one before:
 /// 1. embedded defaults (systemd's directories when it provides them, else the XDG ones);

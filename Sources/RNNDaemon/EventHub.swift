@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import RNNAPI
+import RNNSupport
 
 /// Fans a run's progress out to its watchers (the SSE streams) and keeps the latest figures of every
 /// training run for status answers and /metrics, so that neither polls the database.

@@ -4,6 +4,7 @@ import RNNAPI
 import RNNStore
 import RNNTraining
 import Synchronization
+import RNNSupport
 
 /// Why a running run was asked to stop at its next step boundary.
 enum StopIntent: Sendable, Equatable {

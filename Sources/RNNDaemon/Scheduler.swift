@@ -3,6 +3,7 @@ import Logging
 import RNNAPI
 import RNNStore
 import ServiceLifecycle
+import RNNSupport
 
 /// Starts queued runs (higher priority first, then earlier submission) while fewer than
 /// `concurrentRuns` train; stops them at a step boundary for cancel, pause and shutdown; after an unclean

@@ -2,6 +2,7 @@ import Foundation
 import RNNAPI
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// The systemd notify protocol without libsystemd: datagrams to $NOTIFY_SOCKET (`READY=1`, `STATUS=…`,

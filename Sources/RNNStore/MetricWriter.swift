@@ -1,4 +1,5 @@
 import RNNAPI
+import RNNSupport
 @preconcurrency import Dispatch
 
 /// Batches metric points into the store off the training threads: one transaction per `batchSize` points

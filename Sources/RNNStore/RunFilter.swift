@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RNNAPI
+import RNNSupport
 
 /// The run filter language, parsed into parameterised SQL (values are never spliced into the SQL text).
 ///

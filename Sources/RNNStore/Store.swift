@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RNNAPI
+import RNNSupport
 
 /// rnnd's system of record: one SQLite database (WAL, foreign keys, synchronous=FULL, a busy timeout) in
 /// the state directory. Migrates when it opens; every write method is one transaction named by its intent;

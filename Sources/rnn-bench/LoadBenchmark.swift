@@ -4,6 +4,7 @@ import RNNAPI
 import RNNClient
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// The API under load while two runs train on both cores: event-stream watchers and a steady stream of list,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RNNAPI
 import RNNClient
+import RNNSupport
 
 /// The run-state races at scale: many tiny runs submitted to a real rnnd while several callers fire cancel,
 /// pause and resume at the latest ones over the socket. Checked afterwards, for every run: its event log is a

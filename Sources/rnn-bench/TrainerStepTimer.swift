@@ -2,6 +2,7 @@ import RNNAPI
 import Foundation
 import RNNCore
 import RNNTraining
+import RNNSupport
 
 /// A fixed random minibatch served as a dataset, so the benchmark times the real trainer step.
 struct BenchmarkData: TrainingData {

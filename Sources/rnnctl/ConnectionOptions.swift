@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RNNAPI
 import RNNClient
+import RNNSupport
 
 /// How rnnctl reaches rnnd: the socket rnnd chooses by default (`RNND_SOCKET`, `--socket`), or a loopback
 /// URL with a token file.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RNNAPI
 import RNNClient
+import RNNSupport
 
 struct Sweep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

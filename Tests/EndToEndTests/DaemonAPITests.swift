@@ -4,6 +4,7 @@ import RNNClient
 import Testing
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// The control API through the real socket of the real rnnd: uploads, validation, the queue, cancel,

@@ -3,6 +3,7 @@ import RNNAPI
 import Testing
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// The real rnnctl against the real rnnd: a user's whole session, from the first submit to a sample.

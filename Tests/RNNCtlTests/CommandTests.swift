@@ -3,6 +3,7 @@ import Foundation
 import RNNAPI
 @testable import rnnctl
 import Testing
+import RNNSupport
 
 /// Expects parsing `arguments` to be refused with a message that contains `message`: not any error (a renamed
 /// flag would fail with "Unknown option" and pass a check for any error).

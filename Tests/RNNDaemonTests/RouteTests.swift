@@ -7,6 +7,7 @@ import RNNAPI
 @testable import RNNDaemon
 import RNNStore
 import Testing
+import RNNSupport
 
 /// Every route through the real router and controllers, in memory: an in-memory store, no socket, no
 /// server (`app.test(.router)`). Status codes, bodies and error fields; the end-to-end tests drive the real

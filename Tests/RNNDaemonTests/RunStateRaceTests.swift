@@ -4,6 +4,7 @@ import RNNAPI
 @testable import RNNDaemon
 import RNNStore
 import Testing
+import RNNSupport
 
 /// Every run's event log is a path of the state machine (`RunState.sources(of:)`), whatever the
 /// interleaving of API calls with the scheduler and the runs' own threads; a final state is the last event.

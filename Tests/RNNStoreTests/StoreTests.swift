@@ -3,6 +3,7 @@ import RNNAPI
 import GRDB
 @testable import RNNStore
 import Testing
+import RNNSupport
 
 func temporaryStore() throws -> (Store, URL) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rnnd-store-\(UUID().uuidString)")

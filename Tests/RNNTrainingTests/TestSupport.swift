@@ -3,6 +3,7 @@ import Foundation
 import RNNCore
 @testable import RNNTraining
 import Testing
+import RNNSupport
 
 /// Collects the trainer's events (the sink is called from the trainer's thread).
 final class EventLog: Sendable {

@@ -4,6 +4,7 @@ import NIOCore
 import RNNAPI
 import RNNTraining
 import RNNStore
+import RNNSupport
 
 /// What a run recorded and reports: metric series, checkpoints, events, and the live progress stream.
 struct RunHistoryController {

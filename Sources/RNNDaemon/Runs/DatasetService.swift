@@ -5,6 +5,7 @@ import RNNAPI
 import RNNStore
 #if canImport(Glibc)
 import Glibc
+import RNNSupport
 #endif
 
 /// Uploaded datasets: content-addressed files under `datasets/`, one row per content. Owns the files: the

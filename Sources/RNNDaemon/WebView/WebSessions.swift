@@ -1,5 +1,6 @@
 import Foundation
 import RNNAPI
+import RNNSupport
 
 /// The web view's one-time login tokens and browser sessions, in memory (a restart of rnnd logs every
 /// browser out; `rnnctl ui` logs in again).

@@ -1,6 +1,7 @@
 import RNNAPI
 import Foundation
 import RNNCore
+import RNNSupport
 
 /// The complete configuration of a training run: one documented set of keys with defaults, validated
 /// completely (type, range, consistency) before a run starts. Every failure names the key.

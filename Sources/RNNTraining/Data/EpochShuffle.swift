@@ -1,5 +1,6 @@
 import RNNAPI
 import RNNCore
+import RNNSupport
 
 /// The order of the training examples in each epoch: a Fisher–Yates shuffle by a generator derived from
 /// (seed, epoch) alone, so a resumed run sees the same order. The last epoch's order is kept: every step

@@ -1,5 +1,6 @@
 import RNNAPI
 import Testing
+import RNNSupport
 
 @Suite struct KeyValueFileTests {
     func failure(_ text: String) -> String? {

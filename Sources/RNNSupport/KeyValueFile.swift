@@ -1,3 +1,4 @@
+import RNNAPI
 /// The one reader of `key = value` files: rnnd's config file and rnnctl's run configurations. It reads the part of
 /// TOML they use — `# comments`, `[section]` headers, and `key = value` where the value is a string ("…" with
 /// \" \\ \n \t escapes, or '…' literal), an integer, a decimal, a boolean, or a list of strings

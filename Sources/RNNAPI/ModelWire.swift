@@ -1,0 +1,83 @@
+import Foundation
+
+/// POST /v1/runs/{id}/sample
+public struct SampleRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["prime", "length", "temperature", "top_k", "seed", "checkpoint"]
+    public var prime: String
+    public var length: Int
+    public var temperature: Double?
+    public var topK: Int?
+    public var seed: Int?
+    public var checkpoint: String?
+    public init(prime: String, length: Int, temperature: Double? = nil, topK: Int? = nil, seed: Int? = nil, checkpoint: String? = nil) {
+        self.prime = prime
+        self.length = length
+        self.temperature = temperature
+        self.topK = topK
+        self.seed = seed
+        self.checkpoint = checkpoint
+    }
+}
+
+public struct SampleResponse: Codable, Sendable, Equatable {
+    /// The prime followed by the generated characters.
+    public var text: String
+    public var checkpointStep: Int
+    public init(text: String, checkpointStep: Int) {
+        self.text = text
+        self.checkpointStep = checkpointStep
+    }
+}
+
+/// POST /v1/runs/{id}/forecast: continues the run's own series (or an uploaded CSV with the same columns).
+public struct ForecastRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["steps", "dataset", "checkpoint"]
+    public var steps: Int
+    public var dataset: String?
+    public var checkpoint: String?
+    public init(steps: Int, dataset: String? = nil, checkpoint: String? = nil) {
+        self.steps = steps
+        self.dataset = dataset
+        self.checkpoint = checkpoint
+    }
+}
+
+public struct ForecastResponse: Codable, Sendable, Equatable {
+    public var columns: [String]
+    /// One row per step ahead, one value per target column.
+    public var values: [[Double]]
+    public var checkpointStep: Int
+    public init(columns: [String], values: [[Double]], checkpointStep: Int) {
+        self.columns = columns
+        self.values = values
+        self.checkpointStep = checkpointStep
+    }
+}
+
+/// POST /v1/runs/{id}/evaluate
+public struct EvaluateRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["dataset", "checkpoint"]
+    /// The SHA-256 of an uploaded dataset.
+    public var dataset: String
+    public var checkpoint: String?
+    public init(dataset: String, checkpoint: String? = nil) {
+        self.dataset = dataset
+        self.checkpoint = checkpoint
+    }
+}
+
+public struct EvaluateResponse: Codable, Sendable, Equatable {
+    /// Mean loss: nats for cross-entropy, squared units for regression.
+    public var loss: Double
+    public var bitsPerChar: Double?
+    public var accuracy: Double?
+    public var count: Int
+    public var checkpointStep: Int
+    public init(loss: Double, bitsPerChar: Double?, accuracy: Double?, count: Int, checkpointStep: Int) {
+        self.loss = loss
+        self.bitsPerChar = bitsPerChar
+        self.accuracy = accuracy
+        self.count = count
+        self.checkpointStep = checkpointStep
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+
+/// POST /v1/runs
+public struct SubmitRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["name", "dataset", "config", "priority", "tags", "derived_from", "dataset_name"]
+    public var name: String?
+    /// The SHA-256 of an uploaded dataset.
+    public var dataset: String
+    /// Run configuration keys; the rest take their defaults.
+    public var config: [String: APIValue]
+    /// Higher runs first; default 0.
+    public var priority: Int?
+    public var tags: [String]?
+    /// The run this one reruns with changes (`rnnctl submit --from RUN`), recorded as an event of the new run.
+    public var derivedFrom: Int64?
+    /// The file name the submitter knows the dataset by, for its error messages (the same bytes may have been
+    /// uploaded before under another name, which the store keeps). Default: the stored name.
+    public var datasetName: String?
+    public init(name: String? = nil, dataset: String, config: [String: APIValue], priority: Int? = nil, tags: [String]? = nil,
+                derivedFrom: Int64? = nil, datasetName: String? = nil) {
+        self.name = name
+        self.dataset = dataset
+        self.config = config
+        self.priority = priority
+        self.tags = tags
+        self.derivedFrom = derivedFrom
+        self.datasetName = datasetName
+    }
+}
+
+/// POST /v1/runs/{id}/fork: a new run that starts from one of this run's checkpoints.
+public struct ForkRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["checkpoint", "set", "name", "priority"]
+    /// "best", "latest" (default) or a step number.
+    public var checkpoint: String?
+    /// Changed configuration keys (training keys only: the model's shape stays).
+    public var set: [String: APIValue]?
+    public var name: String?
+    public var priority: Int?
+    public init(checkpoint: String? = nil, set: [String: APIValue]? = nil, name: String? = nil, priority: Int? = nil) {
+        self.checkpoint = checkpoint
+        self.set = set
+        self.name = name
+        self.priority = priority
+    }
+}
+
+/// PATCH /v1/runs/{id}: the changes a user makes to a run after submitting it, in any state. Absent fields
+/// stay as they are.
+public struct EditRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["name", "note", "add_tags", "remove_tags"]
+    public var name: String?
+    /// The run's new note; "" removes it.
+    public var note: String?
+    public var addTags: [String]?
+    public var removeTags: [String]?
+    public init(name: String? = nil, note: String? = nil, addTags: [String]? = nil, removeTags: [String]? = nil) {
+        self.name = name
+        self.note = note
+        self.addTags = addTags
+        self.removeTags = removeTags
+    }
+}
+
+/// A run as lists and status show it: the stored record plus its live progress.
+public struct RunInfo: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var state: RunState
+    public var priority: Int
+    public var submittedAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var submittedBy: Int?
+    public var workers: Int
+    public var seed: Int64
+    /// The dataset's SHA-256.
+    public var dataset: String
+    public var restarts: Int
+    public var failure: String?
+    public var parentRunId: Int64?
+    public var parentCheckpointStep: Int?
+    public var tags: [String]
+    /// The user's note (`rnnctl note`), absent when none.
+    public var note: String?
+    /// The summaries of the metrics a listing asked for (`GET /v1/runs?metrics=`), absent otherwise.
+    public var metrics: [MetricSummaryInfo]?
+    /// The sweep whose trial this run trains, if any.
+    public var sweepId: Int64?
+    /// The last step recorded (0 before the first).
+    public var step: Int
+    /// max_steps of the configuration (0: limited by epochs or time instead).
+    public var maxSteps: Int
+    public var epoch: Int?
+    public var trainLoss: Double?
+    public var valLoss: Double?
+    public var bestValLoss: Double?
+    public var tokensPerSecond: Double?
+    /// Seconds to max_steps at the current rate, while running.
+    public var etaSeconds: Double?
+
+    public init(id: Int64, name: String, state: RunState, priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?,
+                submittedBy: Int?, workers: Int, seed: Int64, dataset: String, restarts: Int, failure: String?, parentRunId: Int64?,
+                parentCheckpointStep: Int?, tags: [String], step: Int, maxSteps: Int, epoch: Int? = nil, trainLoss: Double? = nil,
+                valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil,
+                note: String? = nil, metrics: [MetricSummaryInfo]? = nil, sweepId: Int64? = nil) {
+        self.sweepId = sweepId
+        self.note = note
+        self.metrics = metrics
+        self.id = id
+        self.name = name
+        self.state = state
+        self.priority = priority
+        self.submittedAt = submittedAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.submittedBy = submittedBy
+        self.workers = workers
+        self.seed = seed
+        self.dataset = dataset
+        self.restarts = restarts
+        self.failure = failure
+        self.parentRunId = parentRunId
+        self.parentCheckpointStep = parentCheckpointStep
+        self.tags = tags
+        self.step = step
+        self.maxSteps = maxSteps
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.valLoss = valLoss
+        self.bestValLoss = bestValLoss
+        self.tokensPerSecond = tokensPerSecond
+        self.etaSeconds = etaSeconds
+    }
+
+    /// Whether the run has ended (it can no longer change state).
+    public var isFinal: Bool { state.isFinal }
+}
+
+public struct RunList: Codable, Sendable, Equatable {
+    public var runs: [RunInfo]
+    public init(runs: [RunInfo]) { self.runs = runs }
+}
