@@ -8,8 +8,8 @@ public struct SampleRequest: APIRequest, Equatable {
     public var temperature: Double?
     public var topK: Int?
     public var seed: Int?
-    public var checkpoint: String?
-    public init(prime: String, length: Int, temperature: Double? = nil, topK: Int? = nil, seed: Int? = nil, checkpoint: String? = nil) {
+    public var checkpoint: CheckpointChoice?
+    public init(prime: String, length: Int, temperature: Double? = nil, topK: Int? = nil, seed: Int? = nil, checkpoint: CheckpointChoice? = nil) {
         self.prime = prime
         self.length = length
         self.temperature = temperature
@@ -34,8 +34,8 @@ public struct ForecastRequest: APIRequest, Equatable {
     public static let fields: Set<String> = ["steps", "dataset", "checkpoint"]
     public var steps: Int
     public var dataset: String?
-    public var checkpoint: String?
-    public init(steps: Int, dataset: String? = nil, checkpoint: String? = nil) {
+    public var checkpoint: CheckpointChoice?
+    public init(steps: Int, dataset: String? = nil, checkpoint: CheckpointChoice? = nil) {
         self.steps = steps
         self.dataset = dataset
         self.checkpoint = checkpoint
@@ -59,8 +59,8 @@ public struct EvaluateRequest: APIRequest, Equatable {
     public static let fields: Set<String> = ["dataset", "checkpoint"]
     /// The SHA-256 of an uploaded dataset.
     public var dataset: String
-    public var checkpoint: String?
-    public init(dataset: String, checkpoint: String? = nil) {
+    public var checkpoint: CheckpointChoice?
+    public init(dataset: String, checkpoint: CheckpointChoice? = nil) {
         self.dataset = dataset
         self.checkpoint = checkpoint
     }

@@ -32,12 +32,12 @@ public struct SubmitRequest: APIRequest, Equatable {
 public struct ForkRequest: APIRequest, Equatable {
     public static let fields: Set<String> = ["checkpoint", "set", "name", "priority"]
     /// "best", "latest" (default) or a step number.
-    public var checkpoint: String?
+    public var checkpoint: CheckpointChoice?
     /// Changed configuration keys (training keys only: the model's shape stays).
     public var set: [String: APIValue]?
     public var name: String?
     public var priority: Int?
-    public init(checkpoint: String? = nil, set: [String: APIValue]? = nil, name: String? = nil, priority: Int? = nil) {
+    public init(checkpoint: CheckpointChoice? = nil, set: [String: APIValue]? = nil, name: String? = nil, priority: Int? = nil) {
         self.checkpoint = checkpoint
         self.set = set
         self.name = name

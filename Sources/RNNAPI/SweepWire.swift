@@ -4,6 +4,24 @@ import Foundation
 /// trial could run.
 public enum SweepState: String, Sendable, Codable, CaseIterable {
     case running, completed, cancelled, failed
+
+    /// The event that records a sweep entering this state.
+    public var event: SweepEventKind {
+        switch self {
+        case .running: .submitted
+        case .completed: .completed
+        case .cancelled: .cancelled
+        case .failed: .failed
+        }
+    }
+}
+
+/// What a sweep's event records: its submission, a trial started, a result at a rung, a promotion, a trial
+/// stopped or failed, and the sweep's end.
+public enum SweepEventKind: String, Sendable, Codable, CaseIterable {
+    case submitted
+    case trialStarted = "trial_started"
+    case result, promoted, stopped, failed, completed, cancelled
 }
 
 /// Where a trial stands: pending (not started), training (its run is queued or running), waiting (ASHA: at
@@ -146,9 +164,9 @@ public struct TrialInfo: Codable, Sendable, Equatable {
 
 public struct SweepEventInfo: Codable, Sendable, Equatable {
     public var at: Double
-    public var kind: String
+    public var kind: SweepEventKind
     public var message: String
-    public init(at: Double, kind: String, message: String) {
+    public init(at: Double, kind: SweepEventKind, message: String) {
         self.at = at
         self.kind = kind
         self.message = message

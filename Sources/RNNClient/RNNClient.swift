@@ -214,8 +214,8 @@ public struct RNNClient: Sendable {
     }
 
     /// The checkpoint as safetensors bytes.
-    public func export(_ id: Int64, checkpoint: String?) async throws -> Data {
-        try await send(.GET, "/v1/runs/\(id)/export" + Self.query([("checkpoint", checkpoint)]))
+    public func export(_ id: Int64, checkpoint: CheckpointChoice?) async throws -> Data {
+        try await send(.GET, "/v1/runs/\(id)/export" + Self.query([("checkpoint", checkpoint?.description)]))
     }
 
     /// A consistent copy of rnnd's database.

@@ -54,7 +54,7 @@ public enum Daemon {
         do {
             store = try Store(path: StateDirectory(path: settings.stateDirectory).database.path)
         } catch let error as StoreError {
-            throw DaemonError(.io, error.message)
+            throw DaemonError(.io, error.message, cause: error)
         }
         try prepareSocketDirectory(settings.socketPath)
         let socket = try ControlSocket(path: settings.socketPath)
@@ -128,7 +128,7 @@ public enum Daemon {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw DaemonError(.io, "cannot create the socket directory \(directory): \(error.localizedDescription)")
+            throw DaemonError(.io, "cannot create the socket directory \(directory): \(error.localizedDescription)", cause: error)
         }
     }
 }

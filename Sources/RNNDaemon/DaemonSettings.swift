@@ -135,7 +135,7 @@ public struct DaemonSettings: Equatable, Sendable {
         let file = configFile ?? defaultConfigFile
         if let text = readFile(file) {
             let values: [String: APIValue]
-            do { values = try KeyValueFile.parse(text, file: file) } catch { throw DaemonError(.invalidConfig, error.description) }
+            do { values = try KeyValueFile.parse(text, file: file) } catch { throw DaemonError(.invalidConfig, error.description, cause: error) }
             for (key, value) in values {
                 guard keys.contains(where: { $0.name == key }) else {
                     throw DaemonError(.invalidConfig, "\(file): unknown setting \(key) (known: \(keys.map(\.name).joined(separator: ", ")))")

@@ -38,7 +38,7 @@ public final class StateDirectoryLock: Sendable {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
         } catch {
-            throw DaemonError(.io, "cannot create the state directory \(stateDirectory): \(error.localizedDescription)")
+            throw DaemonError(.io, "cannot create the state directory \(stateDirectory): \(error.localizedDescription)", cause: error)
         }
         lock = try PidFileLock(path: stateDirectory + "/rnnd.lock") { holder in
             "another rnnd (pid \(holder)) already uses the state directory \(stateDirectory); stop it first, or give this one another --state-dir"

@@ -66,7 +66,7 @@ public final class MetricWriter: Sendable {
             buffer.withLock { $0.removeFirst(points.count) }
             failure.withLock { $0 = nil }
         } catch {
-            let storeError = error as? StoreError ?? StoreError(.database, "\(error)")
+            let storeError = error as? StoreError ?? StoreError(.database, "\(error)", cause: error)
             failure.withLock { $0 = storeError }
         }
     }

@@ -9,6 +9,7 @@ enum Migrations {
         ("0002_run_note", PackageResources._002_run_note_sql),
         ("0003_metric_min_max", PackageResources._003_metric_min_max_sql),
         ("0004_sweeps", PackageResources._004_sweeps_sql),
+        ("0005_sweep_event_kinds", PackageResources._005_sweep_event_kinds_sql),
     ]
 
     /// Applies the missing migrations in order, each in its own transaction; refuses a database that has
@@ -42,7 +43,7 @@ enum Migrations {
         guard FileManager.default.fileExists(atPath: path) else { return }
         let probe: DatabaseQueue
         do { probe = try DatabaseQueue(path: path) } catch {
-            throw StoreError(.database, "cannot open the database \(path): \(error)")
+            throw StoreError(.database, "cannot open the database \(path): \(error)", cause: error)
         }
         try refuseNewer(probe, path: path)
     }

@@ -56,7 +56,7 @@ public struct TrialLink: Sendable, Equatable {
     public var number: Int
     public var rung: Int
     /// The state the decision saw the trial in (pending for a start, waiting one rung below for a
-    /// promotion): the link is made only from there, else the run is not created (a conflict).
+    /// promotion): the link is made only from there, else the run is not created (a lost race).
     public var from: TrialState
     public init(sweepID: Int64, number: Int, rung: Int, from: TrialState) {
         self.sweepID = sweepID
@@ -82,7 +82,7 @@ extension Store {
                     try db.execute(sql: "INSERT INTO sweep_trial (sweep_id, number, assignment, state) VALUES (?, ?, ?, 'pending')",
                                    arguments: [id, number, assignment])
                 }
-                try insertSweepEvent(db, id, "submitted", message)
+                try insertSweepEvent(db, id, .submitted, message)
                 return try sweepRecord(db, id)!
             }
         }
@@ -134,8 +134,15 @@ extension Store {
 
     public func sweepEvents(sweepID: Int64) throws -> [SweepEventInfo] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, kind, message FROM sweep_event WHERE sweep_id = ? ORDER BY id", arguments: [sweepID])
-                .map { SweepEventInfo(at: $0["at"], kind: $0["kind"], message: $0["message"]) }
+            try Row.fetchAll(db, sql: "SELECT id, at, kind, message FROM sweep_event WHERE sweep_id = ? ORDER BY id", arguments: [sweepID])
+                .map { row in
+                    let text: String = row["kind"]
+                    // A kind this binary does not know is an error naming the row, never a default.
+                    guard let kind = SweepEventKind(rawValue: text) else {
+                        throw StoreError(.database, "sweep \(sweepID) has an event of unknown kind \"\(text)\" (row \(row["id"] as Int64))")
+                    }
+                    return SweepEventInfo(at: row["at"], kind: kind, message: row["message"])
+                }
         }
     }
 
@@ -147,13 +154,13 @@ extension Store {
                 try db.execute(sql: "INSERT OR IGNORE INTO sweep_result (sweep_id, rung, number, value, at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [sweepID, rung, number, value, Store.now()])
                 try db.execute(sql: "UPDATE sweep_trial SET state = ? WHERE sweep_id = ? AND number = ?", arguments: [next.rawValue, sweepID, number])
-                try insertSweepEvent(db, sweepID, "result", message)
+                try insertSweepEvent(db, sweepID, .result, message)
             }
         }
     }
 
     /// Moves a trial to `state` (stopped, failed, …) with an event.
-    public func setTrialState(sweepID: Int64, number: Int, _ state: TrialState, kind: String, message: String) throws {
+    public func setTrialState(sweepID: Int64, number: Int, _ state: TrialState, kind: SweepEventKind, message: String) throws {
         try wrap("changing trial \(number) of sweep \(sweepID)") {
             try writer.write { db in
                 try db.execute(sql: "UPDATE sweep_trial SET state = ? WHERE sweep_id = ? AND number = ?", arguments: [state.rawValue, sweepID, number])
@@ -169,20 +176,20 @@ extension Store {
             try writer.write { db in
                 try db.execute(sql: "UPDATE sweep SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'", arguments: [state.rawValue, Store.now(), id])
                 guard db.changesCount > 0 else { return false }
-                try insertSweepEvent(db, id, state.rawValue, message)
+                try insertSweepEvent(db, id, state.event, message)
                 return true
             }
         }
     }
 
-    public func addSweepEvent(sweepID: Int64, kind: String, message: String) throws {
+    public func addSweepEvent(sweepID: Int64, kind: SweepEventKind, message: String) throws {
         try wrap("recording an event of sweep \(sweepID)") {
             try writer.write { db in try insertSweepEvent(db, sweepID, kind, message) }
         }
     }
 
-    func insertSweepEvent(_ db: Database, _ sweepID: Int64, _ kind: String, _ message: String) throws {
-        try db.execute(sql: "INSERT INTO sweep_event (sweep_id, at, kind, message) VALUES (?, ?, ?, ?)", arguments: [sweepID, Store.now(), kind, message])
+    func insertSweepEvent(_ db: Database, _ sweepID: Int64, _ kind: SweepEventKind, _ message: String) throws {
+        try db.execute(sql: "INSERT INTO sweep_event (sweep_id, at, kind, message) VALUES (?, ?, ?, ?)", arguments: [sweepID, Store.now(), kind.rawValue, message])
     }
 
     /// In `createRun`'s transaction: the run belongs to the trial's sweep and trains the trial at its rung.
@@ -193,7 +200,7 @@ extension Store {
             WHERE sweep_id = ? AND number = ? AND state = ? AND rung = ? AND (SELECT state FROM sweep WHERE id = ?) = 'running'
             """, arguments: [runID, link.rung, link.sweepID, link.number, link.from.rawValue, link.from == .pending ? 0 : link.rung - 1, link.sweepID])
         guard db.changesCount == 1 else {
-            throw StoreError(.conflict, "trial \(link.number) of sweep \(link.sweepID) is no longer \(link.from.rawValue) (or the sweep has ended)")
+            throw StoreError(.lostRace, "trial \(link.number) of sweep \(link.sweepID) is no longer \(link.from.rawValue) (or the sweep has ended)")
         }
     }
 

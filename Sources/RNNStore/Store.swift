@@ -27,7 +27,7 @@ public final class Store: Sendable {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
-            throw StoreError(.database, "cannot open the database \(path): \(error)")
+            throw StoreError(.database, "cannot open the database \(path): \(error)", cause: error)
         }
         try self.init(writer: pool, path: path, stateDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
     }
@@ -50,7 +50,7 @@ public final class Store: Sendable {
 
     func wrap<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as StoreError { throw error } catch let error as DatabaseError {
-            throw StoreError(.database, "\(what): \(error.message ?? "\(error.resultCode)")")
+            throw StoreError(.database, "\(what): \(error.message ?? "\(error.resultCode)")", cause: error)
         }
     }
 

@@ -1,7 +1,7 @@
 /// An error of the store: a database it must not touch, a bad filter, a missing row, or SQLite's own.
 public struct StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: Hashable, Sendable { case newerSchema, badFilter, notFound, conflict, database, invalidRow }
+        private enum Value: Hashable, Sendable { case newerSchema, badFilter, notFound, conflict, lostRace, database, invalidRow }
         private let value: Value
         /// The database was written by a newer rnnd (it has migrations this binary does not know).
         public static let newerSchema = Code(value: .newerSchema)
@@ -9,8 +9,11 @@ public struct StoreError: Error, Equatable, CustomStringConvertible, Sendable {
         public static let badFilter = Code(value: .badFilter)
         /// No such run, dataset or checkpoint.
         public static let notFound = Code(value: .notFound)
-        /// The change conflicts with existing rows (e.g. deleting a dataset that runs use).
+        /// The change is refused: it conflicts with existing rows (e.g. deleting a dataset that runs use).
         public static let conflict = Code(value: .conflict)
+        /// The change was decided on a state that another writer has since moved on (a trial another
+        /// reconciliation already started or promoted): the decision is void; nothing was written.
+        public static let lostRace = Code(value: .lostRace)
         /// SQLite reported an error (I/O, full disk, corruption).
         public static let database = Code(value: .database)
         /// A row holds a value this rnnd cannot read (an unknown state or kind, a configuration that does not
@@ -21,11 +24,18 @@ public struct StoreError: Error, Equatable, CustomStringConvertible, Sendable {
 
     public let code: Code
     public let message: String
+    /// The error underneath (SQLite's, the file system's, another module's), kept whole for logs and callers
+    /// that match on it; `message` already says what it means here.
+    public let cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
     public var description: String { message }
+
+    /// Errors are equal by code and message (the cause is detail).
+    public static func == (a: StoreError, b: StoreError) -> Bool { a.code == b.code && a.message == b.message }
 }

@@ -272,7 +272,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
     }
 
     static func outcome(_ client: RNNClient, _ id: Int64) async throws -> Reference {
-        Reference(trainLoss: try await client.series(id, name: "train_loss").points, parameters: try await client.export(id, checkpoint: "latest"))
+        Reference(trainLoss: try await client.series(id, name: "train_loss").points, parameters: try await client.export(id, checkpoint: .latest))
     }
 
     /// One rnnd on a state directory, started and killed at will.

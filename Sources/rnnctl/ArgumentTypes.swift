@@ -5,30 +5,9 @@ import RNNAPI
 extension DatasetKind: ExpressibleByArgument {}
 
 /// `--checkpoint best|latest|STEP`.
-enum CheckpointChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
-    case best, latest
-    case step(Int)
-
-    init?(argument: String) {
-        switch argument {
-        case "best": self = .best
-        case "latest": self = .latest
-        default:
-            guard let step = Int(argument), step >= 0 else { return nil }
-            self = .step(step)
-        }
-    }
-
-    /// As the API takes it.
-    var description: String {
-        switch self {
-        case .best: "best"
-        case .latest: "latest"
-        case .step(let step): String(step)
-        }
-    }
-
-    static var allValueStrings: [String] { ["best", "latest", "STEP"] }
+extension CheckpointChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(text: argument) }
+    public static var allValueStrings: [String] { ["best", "latest", "STEP"] }
 }
 
 /// `metrics --format table|csv|json`.
@@ -38,3 +17,18 @@ enum SeriesFormat: String, ExpressibleByArgument, CaseIterable {
 
 extension SweepMethod: ExpressibleByArgument {}
 extension SweepGoal: ExpressibleByArgument {}
+
+/// A run's or a sweep's id on the command line: a positive integer. Anything else is a usage error (exit 2)
+/// that names the value.
+struct RecordID: ExpressibleByArgument, Sendable, Equatable, CustomStringConvertible {
+    let value: Int64
+
+    init(_ value: Int64) { self.value = value }
+
+    init?(argument: String) {
+        guard let id = Int64(argument), id > 0 else { return nil }
+        value = id
+    }
+
+    var description: String { String(value) }
+}

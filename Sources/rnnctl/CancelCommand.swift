@@ -9,7 +9,7 @@ struct Cancel: RunAction {
         discussion: "Example: rnnctl cancel 12 13")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "Run ids.") var runs: [String]
+    @Argument(help: "Run ids.") var runs: [RecordID]
     static let verb = "cancel requested"
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.cancel(id) }
 }

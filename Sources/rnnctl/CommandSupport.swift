@@ -53,11 +53,6 @@ func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
-func parseRunID(_ text: String) throws -> Int64 {
-    guard let id = Int64(text), id > 0 else { throw CLIError.usage("\"\(text)\" is not a run id") }
-    return id
-}
-
 /// `key=value` overrides, typed the way rnnd reads them.
 func parseAssignments(_ items: [String]) throws -> [String: APIValue] {
     var out: [String: APIValue] = [:]

@@ -9,7 +9,7 @@ struct Compare: AsyncParsableCommand {
         discussion: "Example: rnnctl compare 12 13 14")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: TableOutputOptions
-    @Argument(help: "Two or more run ids.") var runs: [String]
+    @Argument(help: "Two or more run ids.") var runs: [RecordID]
 
     func validate() throws {
         if runs.count < 2 { throw ValidationError("compare needs at least two runs") }
@@ -17,7 +17,7 @@ struct Compare: AsyncParsableCommand {
 
     func run() async throws {
         try await perform {
-            let c = try await connection.client().compare(try runs.map(parseRunID))
+            let c = try await connection.client().compare(runs.map(\.value))
             if output.json { try Terminal.printJSON(c); return }
             let header = ["", ] + c.runs.map { "run \($0.id)" }
             var rows: [[String]] = [["name"] + c.runs.map(\.name), ["state"] + c.runs.map { Terminal.state($0.state) }, ["step"] + c.runs.map { String($0.step) }]

@@ -13,14 +13,14 @@ struct Delete: AsyncParsableCommand {
             Example: rnnctl delete 12 --yes
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "Run ids.") var runs: [String]
+    @Argument(help: "Run ids.") var runs: [RecordID]
     @Flag(name: .shortAndLong, help: "Do not ask (for scripts).") var yes = false
     @Flag(help: "Also delete a run that has forks.") var force = false
 
     func run() async throws {
         try await perform {
             let client = try connection.client()
-            let ids = try runs.map(parseRunID)
+            let ids = runs.map(\.value)
             if !yes && isatty(STDIN_FILENO) == 1 {
                 var listed: [String] = []
                 for id in ids {

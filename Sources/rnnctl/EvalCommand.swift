@@ -8,7 +8,7 @@ struct Eval: AsyncParsableCommand {
         discussion: "Example: rnnctl eval 12 --data heldout.txt")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print JSON (loss, bits_per_char, accuracy, count, checkpoint_step).") var json = false
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     @Option(help: "The dataset file (uploaded, or reused by hash).") var data: String
     @Option(help: "The dataset's kind: text, csv or jsonl (default: from the extension).") var kind: DatasetKind?
     @Option(help: "The checkpoint: best, latest or a step.") var checkpoint: CheckpointChoice = .latest
@@ -17,7 +17,7 @@ struct Eval: AsyncParsableCommand {
         try await perform {
             let client = try connection.client()
             let sha = try await Submit.upload(client, file: data, kind: kind, quiet: true).sha256
-            let e = try await client.evaluate(try parseRunID(run), EvaluateRequest(dataset: sha, checkpoint: checkpoint.description))
+            let e = try await client.evaluate(run.value, EvaluateRequest(dataset: sha, checkpoint: checkpoint))
             if json { try Terminal.printJSON(e); return }
             var parts = ["loss \(Format.number(e.loss))"]
             if let bpc = e.bitsPerChar { parts.append("bits_per_char \(Format.number(bpc))") }

@@ -8,7 +8,7 @@ struct Forecast: AsyncParsableCommand {
         discussion: "Example: rnnctl forecast 12 --steps 24 --json")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: TableOutputOptions
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     @Option(parsing: .unconditional, help: "Steps ahead.") var steps = 1
     @Option(help: "A CSV whose last rows start the forecast (default: the run's own data).") var data: String?
     @Option(help: "The checkpoint: best, latest or a step.") var checkpoint: CheckpointChoice = .latest
@@ -18,7 +18,7 @@ struct Forecast: AsyncParsableCommand {
             let client = try connection.client()
             var sha: String?
             if let data { sha = try await Submit.upload(client, file: data, kind: .csv, quiet: true).sha256 }
-            let f = try await client.forecast(try parseRunID(run), ForecastRequest(steps: steps, dataset: sha, checkpoint: checkpoint.description))
+            let f = try await client.forecast(run.value, ForecastRequest(steps: steps, dataset: sha, checkpoint: checkpoint))
             if output.json { try Terminal.printJSON(f); return }
             print(Table(columns: ["ahead"] + f.columns, rows: f.values.enumerated().map { [String($0 + 1)] + $1.map { Format.number($0, digits: 6) } })
                 .render(header: !output.noHeader))

@@ -12,7 +12,7 @@ struct Metrics: AsyncParsableCommand {
             Example: rnnctl metrics 12 --name val_loss --format csv
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     @Option(help: "The metric.") var name = "train_loss"
     @Option(help: "The output: table, csv or json.") var format: SeriesFormat = .table
     @Option(parsing: .unconditional, help: "Downsample to about this many points.") var maxPoints: Int?
@@ -25,7 +25,7 @@ struct Metrics: AsyncParsableCommand {
 
     func run() async throws {
         try await perform {
-            let series = try await connection.client().series(try parseRunID(run), name: name, maxPoints: maxPoints)
+            let series = try await connection.client().series(run.value, name: name, maxPoints: maxPoints)
             switch json ? .json : format {
             case .json: try Terminal.printJSON(series)
             case .csv:

@@ -9,7 +9,7 @@ struct Pause: RunAction {
         discussion: "Example: rnnctl pause 12")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "Run ids.") var runs: [String]
+    @Argument(help: "Run ids.") var runs: [RecordID]
     static let verb = "pause requested"
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.pause(id) }
 }

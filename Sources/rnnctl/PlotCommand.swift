@@ -15,7 +15,7 @@ struct Plot: AsyncParsableCommand {
             Example: rnnctl plot 12 13 --metric val_loss --log   |   rnnctl plot 12 --output curves.svg
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "Run ids.") var runs: [String]
+    @Argument(help: "Run ids.") var runs: [RecordID]
     @Option(help: "The metric; grad_flow draws the gradient-flow profiles (gradient norm against lag).") var metric = "train_loss"
     @Flag(help: "Logarithmic value axis.") var log = false
     @Option(name: .shortAndLong, help: "Write an image (.svg or .png) instead of drawing in the terminal.") var output: String?
@@ -39,15 +39,15 @@ struct Plot: AsyncParsableCommand {
                 return
             }
             var curves: [Chart.Curve] = [], all: [Series] = []
-            for text in runs {
-                let id = try parseRunID(text)
+            for run in runs {
+                let id = run.value
                 let series = try await client.series(id, name: metric, maxPoints: 1000)
                 all.append(series)
                 let name = try await client.run(id).run.name
                 curves.append(Chart.Curve(label: "\(id) \(name)", points: series.points.map { (Double($0.step), $0.value) }))
             }
             if json { try Terminal.printJSON(all); return }
-            guard curves.contains(where: { !$0.points.isEmpty }) else { throw CLIError.usage("no \(metric) points in run(s) \(runs.joined(separator: ", ")) yet") }
+            guard curves.contains(where: { !$0.points.isEmpty }) else { throw CLIError.usage("no \(metric) points in run(s) \(runs.map(\.description).joined(separator: ", ")) yet") }
             let chart = Chart(curves: curves, metric: metric, logScale: log)
             try draw(chart)
         }
@@ -82,8 +82,8 @@ extension Plot {
     /// axes) — for one run at its first, middle and last validations; for several runs, each one's last.
     func plotGradientFlow(_ client: RNNClient) async throws {
         var curves: [Chart.Curve] = [], profiles: [FlowProfile] = []
-        for text in runs {
-            let id = try parseRunID(text)
+        for run in runs {
+            let id = run.value
             let detail = try await client.run(id)
             let lags = detail.metrics.compactMap { m in m.name.hasPrefix("grad_flow_lag_") ? Int(m.name.dropFirst("grad_flow_lag_".count)) : nil }.sorted()
             guard !lags.isEmpty else {

@@ -9,12 +9,12 @@ struct Rename: AsyncParsableCommand {
         discussion: "Example: rnnctl rename 12 lstm-baseline")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     @Argument(help: "The new name (1 to 200 characters).") var name: String
 
     func run() async throws {
         try await perform {
-            let edited = try await connection.client().edit(try parseRunID(run), EditRequest(name: name))
+            let edited = try await connection.client().edit(run.value, EditRequest(name: name))
             if output.json { try Terminal.printJSON(edited) } else { print("run \(edited.id): renamed to \(edited.name)") }
         }
     }

@@ -9,7 +9,7 @@ struct Resume: RunAction {
         discussion: "Example: rnnctl resume 12")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "Run ids.") var runs: [String]
+    @Argument(help: "Run ids.") var runs: [RecordID]
     static let verb = "queued again"
     static func apply(_ client: RNNClient, _ id: Int64) async throws -> RunInfo { try await client.resume(id) }
 }

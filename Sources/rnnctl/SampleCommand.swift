@@ -8,7 +8,7 @@ struct Sample: AsyncParsableCommand {
         discussion: "Example: rnnctl sample 12 --prime \"ROMEO:\" --length 500 --temperature 0.8 --top-k 5 --seed 1")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print JSON.") var json = false
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     @Option(help: "The text to start from.") var prime = "\n"
     @Option(parsing: .unconditional, help: "Characters to generate.") var length = 300
     @Option(parsing: .unconditional, help: "Softmax temperature (> 0).") var temperature = 1.0
@@ -18,8 +18,8 @@ struct Sample: AsyncParsableCommand {
 
     func run() async throws {
         try await perform {
-            let r = try await connection.client().sample(try parseRunID(run), SampleRequest(
-                prime: prime, length: length, temperature: temperature, topK: topK, seed: seed, checkpoint: checkpoint.description))
+            let r = try await connection.client().sample(run.value, SampleRequest(
+                prime: prime, length: length, temperature: temperature, topK: topK, seed: seed, checkpoint: checkpoint))
             if json { try Terminal.printJSON(r) } else { print(r.text) }
         }
     }

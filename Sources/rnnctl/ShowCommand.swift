@@ -9,10 +9,10 @@ struct Show: AsyncParsableCommand {
         discussion: "Example: rnnctl show 12 --json")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
 
     func run() async throws {
-        try await perform { try await Self.show(try connection.client(), try parseRunID(run), json: output.json) }
+        try await perform { try await Self.show(try connection.client(), run.value, json: output.json) }
     }
 
     static func show(_ client: RNNClient, _ id: Int64, json: Bool) async throws {

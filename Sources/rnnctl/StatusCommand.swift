@@ -13,7 +13,7 @@ struct Status: AsyncParsableCommand {
     )
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "A run id (default: every queued, running, paused or interrupted run).") var run: String?
+    @Argument(help: "A run id (default: every queued, running, paused or interrupted run).") var run: RecordID?
 
     func validate() throws {
         if run != nil && (output.format != nil || output.noHeader) {
@@ -25,7 +25,7 @@ struct Status: AsyncParsableCommand {
         try await perform {
             let client = try connection.client()
             if let run {
-                try await Show.show(client, try parseRunID(run), json: output.json)
+                try await Show.show(client, run.value, json: output.json)
                 return
             }
             let active = try await client.runs(filter: "state = running or state = queued or state = paused or state = interrupted",

@@ -18,7 +18,7 @@ struct Submit: AsyncParsableCommand {
     @Option(help: "The dataset file to upload (text, .csv or .jsonl).") var data: String?
     @Option(help: "The dataset's kind: text, csv or jsonl (default: from the file's extension; .json and .ndjson are jsonl).") var kind: DatasetKind?
     @Option(help: "An uploaded dataset's SHA-256, instead of --data.") var dataset: String?
-    @Option(name: .customLong("from"), help: "Rerun RUN with changes: its whole configuration and dataset, then --config and --set.") var from: String?
+    @Option(name: .customLong("from"), help: "Rerun RUN with changes: its whole configuration and dataset, then --config and --set.") var from: RecordID?
     @Option(help: "A configuration file: a JSON object, or key = value lines (strings quoted).") var config: String?
     @Option(name: .customLong("set"), help: "A configuration key, e.g. --set lr=0.001 (repeatable).") var assignments: [String] = []
     @Option(help: "The run's name.") var name: String?
@@ -39,7 +39,7 @@ struct Submit: AsyncParsableCommand {
             let client = try connection.client()
             // --from: the whole configuration and dataset of that run, under what this command changes.
             var origin: RunDetail?
-            if let from { origin = try await client.run(try parseRunID(from)) }
+            if let from { origin = try await client.run(from.value) }
             var values = origin?.config ?? [:]
             values.merge(try config.map(Self.readConfig) ?? [:]) { $1 }
             values.merge(try parseAssignments(assignments)) { $1 }

@@ -118,7 +118,7 @@ struct SweepStatus: AsyncParsableCommand {
         discussion: "Example: rnnctl sweep status 3")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "A sweep id (none: every sweep).") var sweep: String?
+    @Argument(help: "A sweep id (none: every sweep).") var sweep: RecordID?
 
     func run() async throws {
         try await perform {
@@ -132,7 +132,7 @@ struct SweepStatus: AsyncParsableCommand {
                 }).render(header: true))
                 return
             }
-            let detail = try await client.sweep(try parseRunID(sweep))
+            let detail = try await client.sweep(sweep.value)
             if output.json { try Terminal.printJSON(detail); return }
             Self.report(detail)
         }
@@ -160,11 +160,11 @@ struct SweepWatch: AsyncParsableCommand {
         abstract: "Follow a sweep's decisions (trials started, results, promotions, stops) until it ends.",
         discussion: "Exit status: 0 completed, 4 failed, 5 cancelled. Example: rnnctl sweep watch 3")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The sweep id.") var sweep: String
+    @Argument(help: "The sweep id.") var sweep: RecordID
     @Flag(help: "One JSON object per event.") var json = false
 
     func run() async throws {
-        try await perform { try await Self.follow(try connection.client(), try parseRunID(sweep), json: json) }
+        try await perform { try await Self.follow(try connection.client(), sweep.value, json: json) }
     }
 
     static func follow(_ client: RNNClient, _ id: Int64, json: Bool) async throws {
@@ -195,11 +195,11 @@ struct SweepCancel: AsyncParsableCommand {
         discussion: "Example: rnnctl sweep cancel 3")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "The sweep id.") var sweep: String
+    @Argument(help: "The sweep id.") var sweep: RecordID
 
     func run() async throws {
         try await perform {
-            let info = try await connection.client().cancelSweep(try parseRunID(sweep))
+            let info = try await connection.client().cancelSweep(sweep.value)
             if output.json { try Terminal.printJSON(info) } else { print("sweep \(info.id): \(info.state.rawValue)") }
         }
     }
@@ -211,7 +211,7 @@ struct SweepBest: AsyncParsableCommand {
         discussion: "Example: rnnctl sweep best 3 --json")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "The sweep id.") var sweep: String
+    @Argument(help: "The sweep id.") var sweep: RecordID
 
     struct Best: Encodable {
         var sweep: Int64
@@ -225,7 +225,7 @@ struct SweepBest: AsyncParsableCommand {
     func run() async throws {
         try await perform {
             let client = try connection.client()
-            let id = try parseRunID(sweep)
+            let id = sweep.value
             let detail = try await client.sweep(id)
             guard let best = detail.best else { throw CLIError.usage("sweep \(id) has no finished trial yet") }
             var config = best.assignment

@@ -9,7 +9,7 @@ struct Tag: AsyncParsableCommand {
         discussion: "The run's events record the change and who made it. Example: rnnctl tag 12 +best -baseline")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     // Unconditional: "-old" is a tag to remove, not an option.
     @Argument(parsing: .allUnrecognized, help: "+TAG to add, -TAG to remove.") var changes: [String] = []
 
@@ -25,7 +25,7 @@ struct Tag: AsyncParsableCommand {
                 if change.hasPrefix("-") { remove.append(String(change.dropFirst())) }
                 else { add.append(change.hasPrefix("+") ? String(change.dropFirst()) : change) }
             }
-            let edited = try await connection.client().edit(try parseRunID(run), EditRequest(addTags: add.isEmpty ? nil : add,
+            let edited = try await connection.client().edit(run.value, EditRequest(addTags: add.isEmpty ? nil : add,
                                                                                             removeTags: remove.isEmpty ? nil : remove))
             if output.json { try Terminal.printJSON(edited) } else {
                 print("run \(edited.id): tags " + (edited.tags.isEmpty ? "(none)" : edited.tags.joined(separator: ", ")))

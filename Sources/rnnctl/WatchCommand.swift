@@ -15,12 +15,12 @@ struct Watch: AsyncParsableCommand {
             """
     )
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The run id.") var run: String
+    @Argument(help: "The run id.") var run: RecordID
     @Flag(help: "One JSON object per event on stdout (the API's progress events), nothing else.") var json = false
 
     func run() async throws {
         try await perform {
-            let client = try connection.client(), id = try parseRunID(run)
+            let client = try connection.client(), id = run.value
             if json { try await Self.followAsJSON(client, id) } else { try await Self.follow(client, id) }
         }
     }

@@ -131,7 +131,7 @@ extension EndToEnd {
 
         // Fork from the best checkpoint with another learning rate; it starts where that checkpoint is.
         await refused(400, field: "hidden_size") { _ = try await client.fork(first.id, ForkRequest(set: ["hidden_size": .int(128)])) }
-        let fork = try await client.fork(first.id, ForkRequest(checkpoint: "latest", set: ["lr": .double(0.001), "max_steps": .int(cancelled.step + 30)]))
+        let fork = try await client.fork(first.id, ForkRequest(checkpoint: .latest, set: ["lr": .double(0.001), "max_steps": .int(cancelled.step + 30)]))
         #expect(fork.parentRunId == first.id && fork.parentCheckpointStep == cancelled.step)
         var sawState = false
         for try await event in try await client.stream(fork.id) where event.kind == .state { sawState = event.state == .completed }
@@ -147,7 +147,7 @@ extension EndToEnd {
         await refused(400, field: "temperature") { _ = try await client.sample(fork.id, SampleRequest(prime: "a", length: 5, temperature: 0)) }
         let evaluation = try await client.evaluate(fork.id, EvaluateRequest(dataset: dataset.sha256))
         #expect(evaluation.loss > 0 && abs(evaluation.bitsPerChar! - evaluation.loss / log(2)) < 1e-9)
-        let exported = try await client.export(fork.id, checkpoint: "latest")
+        let exported = try await client.export(fork.id, checkpoint: .latest)
         let headerLength = exported.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         let header = try JSONSerialization.jsonObject(with: exported.subdata(in: 8..<(8 + headerLength))) as? [String: Any]
         #expect(header?["lstm.weight_ih_l0"] != nil && header?["__metadata__"] != nil, "safetensors with PyTorch names")

@@ -26,7 +26,7 @@ extension EndToEnd {
         let client = harness.client
         let run = try await client.submit(SubmitRequest(name: "reference", dataset: dataset, config: config ?? self.config))
         _ = try await harness.waitFor(run: run.id, "completed") { $0.state == .completed }
-        return (try await client.series(run.id, name: "train_loss").points.map(\.value), try await client.export(run.id, checkpoint: "latest"))
+        return (try await client.series(run.id, name: "train_loss").points.map(\.value), try await client.export(run.id, checkpoint: .latest))
     }
 
     @Test func aRunKilledWithSIGKILLResumesExactly() async throws {
@@ -48,7 +48,7 @@ extension EndToEnd {
 
         let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
         #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss, "the same loss curve, bitwise")
-        #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel, "the same final parameters, bitwise")
+        #expect(try await harness.client.export(run.id, checkpoint: .latest) == referenceModel, "the same final parameters, bitwise")
     }
 
     @Test func damagedCheckpointsAndAMissingDatasetAreNamedAndTheRunResumesFromTheLastGoodCheckpoint() async throws {
@@ -86,7 +86,7 @@ extension EndToEnd {
         let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256, config: damaged)
         #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss,
                 "resumed from step \(good), the same loss curve, bitwise")
-        #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel, "the same final parameters, bitwise")
+        #expect(try await harness.client.export(run.id, checkpoint: .latest) == referenceModel, "the same final parameters, bitwise")
 
         // A dataset file deleted behind rnnd's back: a submission that needs it is refused naming the file; a
         // queued run that needs it pauses when it starts, naming the file; uploading the same file again
@@ -135,7 +135,7 @@ extension EndToEnd {
         try await expectCompleteCurve(harness.client, run.id, last: 400)
         let (referenceLoss, referenceModel) = try await reference(harness, dataset: dataset.sha256)
         #expect(try await harness.client.series(run.id, name: "train_loss").points.map(\.value) == referenceLoss)
-        #expect(try await harness.client.export(run.id, checkpoint: "latest") == referenceModel)
+        #expect(try await harness.client.export(run.id, checkpoint: .latest) == referenceModel)
     }
 
     @Test func aCancelledRunNeverComesBackAndRestartsAreBounded() async throws {

@@ -64,10 +64,10 @@ extension EndToEnd {
         let runs = try await harness.client.runs(filter: "sweep = \(asha.sweep.id)", limit: 1000)
         #expect(runs.count == asha.trials.map { $0.rung + 1 }.reduce(0, +), "one run per trial and rung reached")
         // Every decision is an event with its numbers.
-        #expect(asha.events.contains { $0.kind == "promoted" && $0.message.contains("rank 1 of") }, "\(asha.events.map(\.message))")
-        #expect(asha.events.filter { $0.kind == "stopped" }.count == asha.trials.filter { $0.state == .stopped }.count)
-        #expect(asha.events.filter { $0.kind == "stopped" }.allSatisfy { $0.message.contains("val_loss") && $0.message.contains(", rank ") },
-                "stops name their numbers: \(asha.events.filter { $0.kind == "stopped" }.map(\.message))")
+        #expect(asha.events.contains { $0.kind == .promoted && $0.message.contains("rank 1 of") }, "\(asha.events.map(\.message))")
+        #expect(asha.events.filter { $0.kind == .stopped }.count == asha.trials.filter { $0.state == .stopped }.count)
+        #expect(asha.events.filter { $0.kind == .stopped }.allSatisfy { $0.message.contains("val_loss") && $0.message.contains(", rank ") },
+                "stops name their numbers: \(asha.events.filter { $0.kind == .stopped }.map(\.message))")
 
         let best = try harness.rnnctl(["sweep", "best", String(asha.sweep.id), "--json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(best.stdout.utf8)) as? [String: Any])
@@ -86,18 +86,18 @@ extension EndToEnd {
 
         let id = try submit(harness, corpus, Self.asha)
         // Kill rnnd once a few results are in and a trial is training.
-        let total = reference.events.filter { $0.kind == "result" }.count
+        let total = reference.events.filter { $0.kind == .result }.count
         func midSweep(results: Int) async throws -> Bool {
             let detail = try await harness.client.sweep(id)
             if detail.sweep.state != .running { throw HarnessError("sweep \(id) ended before the fault could land mid-sweep: \(detail.events.map(\.message))") }
-            return detail.events.filter({ $0.kind == "result" }).count >= results && detail.trials.contains(where: { $0.state == .training })
+            return detail.events.filter({ $0.kind == .result }).count >= results && detail.trials.contains(where: { $0.state == .training })
         }
         try await harness.waitUntil("sweep \(id) to have 4 results and a trial training") { try await midSweep(results: 4) }
         harness.crash()
         try harness.start(["--concurrent-runs", "1"])
         // Then SIGTERM once more results are in (at least one result still to come, so that a trial trains): the
         // training trial stops at a step boundary and rnnd exits 0.
-        let seen = try await harness.client.sweep(id).events.filter { $0.kind == "result" }.count
+        let seen = try await harness.client.sweep(id).events.filter { $0.kind == .result }.count
         let target = min(seen + 2, total - 1)
         try await harness.waitUntil("sweep \(id) to have \(target) of its \(total) results and a trial training") { try await midSweep(results: target) }
         let stopped = harness.terminate()
@@ -112,7 +112,7 @@ extension EndToEnd {
         let runs = try await harness.client.runs(filter: "sweep = \(id)", limit: 1000)
         #expect(runs.count == survived.trials.map { $0.rung + 1 }.reduce(0, +), "\(runs.map(\.name))")
         #expect(Set(runs.map(\.name)).count == runs.count, "no run twice: \(runs.map(\.name))")
-        #expect(survived.events.filter { $0.kind == "result" }.count == reference.events.filter { $0.kind == "result" }.count)
+        #expect(survived.events.filter { $0.kind == .result }.count == reference.events.filter { $0.kind == .result }.count)
     }
 }
 }

@@ -53,7 +53,7 @@ struct CommandTests {
         #expect(values == ["lr": .double(0.001), "hidden_size": .int(256)])
         expectRefusal(Submit.self, ["--set", "lr=0.1"], "give --data FILE, --dataset SHA256 or --from RUN")
         expectRefusal(Submit.self, ["--data", "a", "--dataset", "b"], "give --data FILE or --dataset SHA256, not both")
-        #expect(try Submit.parse(["--from", "3", "--set", "lr=0.1"]).from == "3", "--from needs no dataset")
+        #expect(try Submit.parse(["--from", "3", "--set", "lr=0.1"]).from == RecordID(3), "--from needs no dataset")
         expectRefusal("--set =3: expected key=value") { _ = try parseAssignments(["=3"]) }
     }
 
@@ -111,7 +111,9 @@ struct CommandTests {
         let status = try Status.parse(["--format", "id,state", "--no-header"])
         #expect(status.output.format == "id,state" && status.output.noHeader)
         let fork = try Fork.parse(["7", "--checkpoint", "best", "--set", "lr=0.001"])
-        #expect(fork.run == "7" && fork.checkpoint == .best)
+        #expect(fork.run == RecordID(7) && fork.checkpoint == .best)
+        expectRefusal(Fork.self, ["seven"], "The value 'seven' is invalid for '<run>'")
+        expectRefusal(Cancel.self, ["3", "0"], "The value '0' is invalid for '<runs>'")
         #expect(try Export.parse(["7", "--checkpoint", "120", "-o", "m.safetensors"]).checkpoint == .step(120))
         expectRefusal(Export.self, ["7", "--checkpoint", "newest", "-o", "m.safetensors"], "The value 'newest' is invalid for '--checkpoint <checkpoint>'")
         #expect(try Upload.parse(["a.txt", "--kind", "jsonl"]).kind == .jsonl)
@@ -183,7 +185,7 @@ struct CommandTests {
 
     @Test func tagChangesAreArgumentsNotOptions() throws {
         let tag = try Tag.parse(["12", "+best", "-old", "new", "--json"])
-        #expect(tag.run == "12" && tag.changes == ["+best", "-old", "new"] && tag.output.json)
+        #expect(tag.run == RecordID(12) && tag.changes == ["+best", "-old", "new"] && tag.output.json)
         expectRefusal(Tag.self, ["12"], "give at least one +TAG or -TAG")
         expectRefusal(Tag.self, ["12", "-"], "\"-\" names no tag")
         let note = try Note.parse(["3", "-"])

@@ -127,7 +127,7 @@ import Yams
         try Self.check(sweep, against: "Sweep", complete: true)
         try Self.check(SweepList(sweeps: [sweep]), against: "SweepList", complete: true)
         let trial = TrialInfo(number: 0, assignment: ["lr": .double(0.1)], runId: 3, rung: 1, state: .waiting, value: 1.5, steps: 30)
-        try Self.check(SweepDetail(sweep: sweep, trials: [trial], events: [SweepEventInfo(at: 1, kind: "promoted", message: "m")], best: trial),
+        try Self.check(SweepDetail(sweep: sweep, trials: [trial], events: [SweepEventInfo(at: 1, kind: .promoted, message: "m")], best: trial),
                        against: "SweepDetail", complete: true)
         try Self.check(DatasetInfo(sha256: Self.sha, name: "a.txt", kind: .csv, size: 3, createdAt: 1, runs: 2), against: "Dataset", complete: true)
         try Self.check(Self.fullRun, against: "Run", complete: true)
@@ -166,14 +166,14 @@ import Yams
         try Self.check(SubmitRequest(name: "n", dataset: Self.sha, config: ["lr": .double(0.1), "cell": .string("lstm")], priority: 2, tags: ["x"], derivedFrom: 7, datasetName: "b.txt"),
                        against: "SubmitRequest", complete: true)
         try Self.check(SubmitRequest(dataset: Self.sha, config: [:]), against: "SubmitRequest", complete: false)
-        try Self.check(ForkRequest(checkpoint: "best", set: ["lr": .double(0.01)], name: "f", priority: 1), against: "ForkRequest", complete: true)
+        try Self.check(ForkRequest(checkpoint: .best, set: ["lr": .double(0.01)], name: "f", priority: 1), against: "ForkRequest", complete: true)
         try Self.check(EditRequest(name: "n", note: "why", addTags: ["best"], removeTags: ["old"]), against: "EditRequest", complete: true)
         try Self.check(SweepRequest(name: "s", dataset: Self.sha, config: ["max_steps": .int(90)], space: ["lr=[0.1, 0.01]"], method: .asha,
                                     metric: "val_loss", goal: .min, trials: 8, seed: 3, maxConcurrent: 2, priority: 1,
                                     asha: ASHASettings(minSteps: 10, eta: 3, maxSteps: 90), datasetName: "d.txt"), against: "SweepRequest", complete: true)
-        try Self.check(SampleRequest(prime: "a", length: 10, temperature: 0.8, topK: 5, seed: 1, checkpoint: "latest"), against: "SampleRequest", complete: true)
-        try Self.check(ForecastRequest(steps: 3, dataset: Self.sha, checkpoint: "10"), against: "ForecastRequest", complete: true)
-        try Self.check(EvaluateRequest(dataset: Self.sha, checkpoint: "best"), against: "EvaluateRequest", complete: true)
+        try Self.check(SampleRequest(prime: "a", length: 10, temperature: 0.8, topK: 5, seed: 1, checkpoint: .latest), against: "SampleRequest", complete: true)
+        try Self.check(ForecastRequest(steps: 3, dataset: Self.sha, checkpoint: .step(10)), against: "ForecastRequest", complete: true)
+        try Self.check(EvaluateRequest(dataset: Self.sha, checkpoint: .best), against: "EvaluateRequest", complete: true)
     }
 
     @Test func theValidatorRefusesWhatTheSchemaRefuses() throws {

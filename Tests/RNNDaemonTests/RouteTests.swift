@@ -255,6 +255,13 @@ import RNNSupport
             try await client.execute(uri: "/v1/runs/\(run.id)/export", method: .get) { response in
                 try Self.expectRefusal(response, .conflict, field: nil, containing: "has no checkpoint yet")
             }
+            // A checkpoint choice that is none: refused naming the field, in a query and in a body.
+            try await client.execute(uri: "/v1/runs/\(run.id)/export?checkpoint=newest", method: .get) { response in
+                try Self.expectRefusal(response, .badRequest, field: "checkpoint", containing: "checkpoint must be best, latest or a step number, got \"newest\"")
+            }
+            try await client.execute(uri: "/v1/runs/\(run.id)/sample", method: .post, body: ByteBuffer(string: #"{"prime": "a", "length": 3, "checkpoint": "-1"}"#)) { response in
+                try Self.expectRefusal(response, .badRequest, field: "checkpoint", containing: "checkpoint must be best, latest or a step number, got \"-1\"")
+            }
             // The stream of an ended run: its state, then the end.
             try await client.execute(uri: "/v1/runs/\(run.id)/stream", method: .get) { response in
                 #expect(response.headers[.contentType] == "text/event-stream")
@@ -293,7 +300,7 @@ import RNNSupport
                 #expect(sample.text.hasPrefix("the ") && sample.text.count == 14 && sample.checkpointStep == 4)
             }
             try await client.execute(uri: "/v1/runs/\(run.id)/sample", method: .post,
-                                     body: try Self.json(SampleRequest(prime: "the ", length: 10, checkpoint: "7"))) { response in
+                                     body: try Self.json(SampleRequest(prime: "the ", length: 10, checkpoint: .step(7)))) { response in
                 try Self.expectRefusal(response, .notFound, field: nil, containing: "has no checkpoint at step 7")
             }
             try await client.execute(uri: "/v1/runs/\(run.id)/evaluate", method: .post,

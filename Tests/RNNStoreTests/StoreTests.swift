@@ -29,6 +29,58 @@ extension Store {
         }
     }
 
+    /// Sweep event kinds are a closed set in the schema (migration 0005): SQLite refuses any other, and the
+    /// rows written before the migration keep their kinds.
+    @Test func sweepEventKindsAreCheckedByTheSchema() throws {
+        let store = try Store.inMemory(stateDirectory: FileManager.default.temporaryDirectory)
+        let columns = try store.writer.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'sweep_event'") } ?? ""
+        #expect(columns.contains("CHECK (kind IN ('submitted', 'trial_started', 'result', 'promoted', 'stopped', 'failed', 'completed', 'cancelled'))"), "\(columns)")
+        #expect(Set(SweepEventKind.allCases.map(\.rawValue)) == ["submitted", "trial_started", "result", "promoted", "stopped", "failed", "completed", "cancelled"],
+                "the enum and the CHECK name the same kinds")
+        // Foreign keys off, so that only the CHECK can refuse the row (there is no sweep 1).
+        let refused = #expect(throws: DatabaseError.self) {
+            try store.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                try db.execute(sql: "INSERT INTO sweep_event (sweep_id, at, kind, message) VALUES (1, 0, 'bogus', 'm')")
+            }
+        }
+        #expect(refused?.extendedResultCode == .SQLITE_CONSTRAINT_CHECK, "\(String(describing: refused))")
+        let accepted = try store.writer.writeWithoutTransaction { db -> Int in
+            try db.execute(sql: "INSERT INTO sweep_event (sweep_id, at, kind, message) VALUES (1, 0, 'trial_started', 'm')")
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_event") ?? 0
+        }
+        #expect(accepted == 1)
+    }
+
+    /// Two decisions to start the same trial: the second is a lost race (`.lostRace`, nothing written), which
+    /// the sweep loop ignores — not a refusal (`.conflict`), which it would report.
+    @Test func aTrialStartedTwiceIsALostRaceNotARefusal() throws {
+        let store = try Store.inMemory(stateDirectory: FileManager.default.temporaryDirectory)
+        let dataset = try store.addDataset(sha256: String(repeating: "b", count: 64), name: "d.txt", kind: .text, size: 10, path: "datasets/bbb")
+        let sweep = try store.createSweep(SweepRecord(id: 0, name: "s", state: .running, method: .grid, metric: "val_loss", goal: .min, space: "[]",
+                                                      baseConfig: "{}", datasetID: dataset.id, seed: 1, maxConcurrent: 1, priority: 0, asha: nil,
+                                                      submittedAt: 0, finishedAt: nil, submittedBy: nil),
+                                          assignments: ["{}"], message: "submitted")
+        let link = TrialLink(sweepID: sweep.id, number: 0, rung: 0, from: .pending)
+        func newRun() -> NewRun {
+            var run = NewRun(name: "t0", workers: 1, seed: 1, datasetID: dataset.id, config: "{}", hyperparameters: [:], tags: [])
+            run.trial = link
+            return run
+        }
+        _ = try store.createRun(newRun())
+        let second = #expect(throws: StoreError.self) { try store.createRun(newRun()) }
+        #expect(second?.code == .lostRace, "\(String(describing: second))")
+        #expect(try store.listRuns().count == 1, "the losing decision wrote nothing")
+    }
+
+    /// SQLite's own error stays under the store's (`cause`), so callers can match on its result code.
+    @Test func storeErrorsKeepSQLitesError() throws {
+        let store = try Store.inMemory(stateDirectory: FileManager.default.temporaryDirectory)
+        let error = #expect(throws: StoreError.self) { try store.addEvent(runID: 4242, kind: .notice, message: "no such run") }
+        #expect(error?.code == .database)
+        #expect((error?.cause as? DatabaseError)?.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY, "\(String(describing: error?.cause))")
+    }
+
     @Test func migratesAnEmptyDatabaseAndReopens() throws {
         let (store, directory) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: directory) }

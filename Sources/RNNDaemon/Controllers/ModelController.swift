@@ -20,7 +20,11 @@ struct ModelController {
     }
 
     @Sendable func export(_ request: Request, context: DaemonContext) async throws -> Response {
-        let (model, step) = try await models.model(of: try context.runID(), (try request.formQuery()).get("checkpoint"))
+        let which = try (try request.formQuery()).get("checkpoint").map { text in
+            guard let choice = CheckpointChoice(text: text) else { throw APIFailure.badRequest(CheckpointChoice.refusal(text), field: "checkpoint") }
+            return choice
+        }
+        let (model, step) = try await models.model(of: try context.runID(), which)
         let bytes = model.safetensors()
         return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"step-\(step).safetensors\""],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -36,7 +36,7 @@ struct APIFailure: HTTPResponseError {
             switch error.code {
             case .notFound: return .notFound(error.message)
             case .badFilter: return .badRequest(error.message, field: "filter")
-            case .conflict: return .conflict(error.message)
+            case .conflict, .lostRace: return .conflict(error.message)
             default: return APIFailure(.internalServerError, error.message)
             }
         case let error as HTTPError:

@@ -8,16 +8,15 @@ struct ModelService: Sendable {
     let catalog: RunCatalog
     let directory: StateDirectory
 
-    /// "latest" (default), "best" (lowest val_loss) or a step.
-    func checkpoint(of runID: Int64, _ which: String?) throws -> CheckpointRow {
+    /// The latest (default), the best (lowest val_loss; the latest when none has one) or a step's checkpoint.
+    func checkpoint(of runID: Int64, _ which: CheckpointChoice?) throws -> CheckpointRow {
         _ = try catalog.record(runID)
         let rows = try store.checkpoints(runID: runID)
         let chosen: CheckpointRow?
-        switch which ?? "latest" {
-        case "latest": chosen = rows.last
-        case "best": chosen = rows.filter { $0.valLoss != nil }.min { $0.valLoss! < $1.valLoss! } ?? rows.last
-        case let text:
-            guard let step = Int(text) else { throw APIFailure.badRequest("checkpoint must be best, latest or a step number, got \"\(text)\"", field: "checkpoint") }
+        switch which ?? .latest {
+        case .latest: chosen = rows.last
+        case .best: chosen = rows.filter { $0.valLoss != nil }.min { $0.valLoss! < $1.valLoss! } ?? rows.last
+        case .step(let step):
             guard let row = rows.first(where: { $0.step == step }) else {
                 throw APIFailure.notFound("run \(runID) has no checkpoint at step \(step) (it has: \(rows.map { String($0.step) }.joined(separator: ", ")))")
             }
@@ -28,7 +27,7 @@ struct ModelService: Sendable {
     }
 
     /// The model of the chosen checkpoint, and its step; read off the server's event loops.
-    func model(of runID: Int64, _ which: String?) async throws -> (TrainedModel, Int) {
+    func model(of runID: Int64, _ which: CheckpointChoice?) async throws -> (TrainedModel, Int) {
         let row = try checkpoint(of: runID, which)
         let url = directory.url(row.path)
         return try await offload { (try TrainedModel(checkpoint: try Checkpoint.read(from: url)), row.step) }

@@ -193,7 +193,7 @@ actor SweepControl {
             // Runs that ended: a result, and the trial's next state.
             for t in trials where t.state == .training {
                 guard let runID = t.runID, let run = try store.run(id: runID) else {
-                    try store.setTrialState(sweepID: id, number: t.number, .failed, kind: "failed", message: "trial \(t.number): its run was deleted")
+                    try store.setTrialState(sweepID: id, number: t.number, .failed, kind: .failed, message: "trial \(t.number): its run was deleted")
                     continue
                 }
                 switch run.state {
@@ -204,7 +204,7 @@ actor SweepControl {
                     try store.recordResult(sweepID: id, number: t.number, rung: t.rung, value: value, next: next,
                                            message: "trial \(t.number) (run \(runID)) \(asha == nil ? "finished" : "finished rung \(t.rung)"): \(sweep.metric) \(shown)")
                 case .failed, .cancelled:
-                    try store.setTrialState(sweepID: id, number: t.number, .failed, kind: "failed",
+                    try store.setTrialState(sweepID: id, number: t.number, .failed, kind: .failed,
                                             message: "trial \(t.number): run \(runID) \(run.state)\(run.failure.map { ": \($0)" } ?? "")")
                 case .queued, .running, .paused, .interrupted:
                     break
@@ -220,13 +220,13 @@ actor SweepControl {
                     let link = TrialLink(sweepID: id, number: trial.number, rung: promotion.rung + 1, from: .waiting)
                     let run: RunInfo
                     do {
-                        run = try forks.fork(trial.runID!, ForkRequest(checkpoint: "latest", set: ["max_steps": .int(budget)],
+                        run = try forks.fork(trial.runID!, ForkRequest(checkpoint: .latest, set: ["max_steps": .int(budget)],
                                                                          name: "\(sweep.name)-t\(trial.number)-r\(promotion.rung + 1)"),
                                                uid: sweep.submittedBy, trial: link)
-                    } catch let error as StoreError where error.code == .conflict {
+                    } catch let error as StoreError where error.code == .lostRace {
                         break  // another reconciliation promoted it meanwhile
                     }
-                    try store.addSweepEvent(sweepID: id, kind: "promoted", message: String(format:
+                    try store.addSweepEvent(sweepID: id, kind: .promoted, message: String(format:
                         "trial %d promoted to rung %d (%d steps) as run %lld: %@ %.4f, rank %d of %d at rung %d, top %d", trial.number,
                         promotion.rung + 1, budget, run.id, sweep.metric, promotion.value, promotion.rank, promotion.of, promotion.rung, promotion.top))
                 } else if let pending = trials.first(where: { $0.state == .pending }) {
@@ -249,7 +249,7 @@ actor SweepControl {
                         return sweep.goal == .min ? v < own : v > own
                     }.count
                     let top = rung.count / (asha?.eta ?? 1)
-                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped", message: String(
+                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: .stopped, message: String(
                         format: "trial %d stopped at rung %d: %@ %@, rank %d of %d, top %d promoted", t.number, t.rung, sweep.metric,
                         own.map { String(format: "%.4f", $0) } ?? "none", better + 1, rung.count, top))
                 }
@@ -285,11 +285,11 @@ actor SweepControl {
         let link = TrialLink(sweepID: sweep.id, number: trial.number, rung: 0, from: .pending)
         do {
             let run = try await runs.submit(request, uid: sweep.submittedBy, trial: link)
-            try store.addSweepEvent(sweepID: sweep.id, kind: "trial_started", message: "trial \(trial.number) started as run \(run.id)")
-        } catch let error as StoreError where error.code == .conflict {
+            try store.addSweepEvent(sweepID: sweep.id, kind: .trialStarted, message: "trial \(trial.number) started as run \(run.id)")
+        } catch let error as StoreError where error.code == .lostRace {
             return  // another reconciliation started it meanwhile
         } catch {
-            try store.setTrialState(sweepID: sweep.id, number: trial.number, .failed, kind: "failed", message: "trial \(trial.number) could not start: \(APIFailure.from(error).body.error)")
+            try store.setTrialState(sweepID: sweep.id, number: trial.number, .failed, kind: .failed, message: "trial \(trial.number) could not start: \(APIFailure.from(error).body.error)")
         }
     }
 
@@ -303,10 +303,10 @@ actor SweepControl {
             for t in try store.trials(sweepID: id) {
                 switch t.state {
                 case .pending, .waiting:
-                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped", message: "trial \(t.number) stopped: the sweep was cancelled")
+                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: .stopped, message: "trial \(t.number) stopped: the sweep was cancelled")
                 case .training:
                     if let runID = t.runID { _ = try? actions.cancel(runID, uid: uid) }
-                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: "stopped", message: "trial \(t.number) stopped: the sweep was cancelled")
+                    try store.setTrialState(sweepID: id, number: t.number, .stopped, kind: .stopped, message: "trial \(t.number) stopped: the sweep was cancelled")
                 default: break
                 }
             }
