@@ -354,9 +354,10 @@ final class RunJob: Sendable {
                 try metrics.flush()
                 hooks.faults.at(.beforeCheckpointRow)
                 let relative = StateDirectory.checkpointFolder(runID: runID) + "/" + URL(fileURLWithPath: c.path).lastPathComponent
-                _ = try store.addCheckpoint(runID: runID, step: c.step, path: relative, size: Int64(c.size), valLoss: c.valLoss, kind: c.kind)
-                let retention = try store.applyRetention(runID: runID, keepLast: keepCheckpoints, keepBest: 1)
-                for path in retention.leftOver {
+                let file = try directory.checkpointFile(relative, size: Int64(c.size))
+                _ = try store.addCheckpoint(runID: runID, step: c.step, path: relative, size: file.size, sha256: file.sha256, valLoss: c.valLoss, kind: c.kind)
+                let retired = try store.applyRetention(runID: runID, keepLast: keepCheckpoints, keepBest: 1)
+                for path in directory.removeFiles(retired) {
                     logger.warning("cannot remove the old checkpoint file \(path) (its row is gone: only disk space)")
                     recordEvent(.error, "the old checkpoint file \(path) could not be removed; delete it by hand to free its space", step: c.step)
                 }

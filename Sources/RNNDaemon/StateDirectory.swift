@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RNNSupport
 
 /// Every path of rnnd's state directory, spelled once:
 ///
@@ -42,6 +43,32 @@ struct StateDirectory: Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         do { try FileManager.default.removeItem(at: url) } catch {
             logger.warning("cannot remove \(what) \(url.path): \(error)")
+        }
+    }
+
+    /// A checkpoint file's size and SHA-256, for its row: the file must be on disk with the `size` its writer
+    /// reported (a missing or partial file — an interrupted write — is refused), and it is hashed here, once,
+    /// so that a row never points to a missing, partial or mismatched file.
+    func checkpointFile(_ relative: String, size: Int64) throws -> (size: Int64, sha256: String) {
+        let path = url(relative).path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let actual = (attributes?[.size] as? NSNumber)?.int64Value, actual == size else {
+            throw DaemonError(.io, "checkpoint file \(path) is missing or not \(size) bytes; not recorded")
+        }
+        do {
+            return (size, try SHA256Hex.hex(ofFile: path))
+        } catch {
+            throw DaemonError(.io, "checkpoint file \(path) cannot be read: \(error); not recorded", cause: error)
+        }
+    }
+
+    /// Removes files whose rows are gone (retention, a deleted run); returns those that could not be removed
+    /// (only disk space: no row points to them).
+    func removeFiles(_ relativePaths: [String]) -> [String] {
+        relativePaths.filter { relative in
+            let file = url(relative)
+            guard FileManager.default.fileExists(atPath: file.path) else { return false }
+            return (try? FileManager.default.removeItem(at: file)) == nil
         }
     }
 }

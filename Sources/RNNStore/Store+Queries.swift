@@ -74,7 +74,8 @@ extension Store {
         }
     }
 
-    private func tagsByRun(_ db: Database, ids: [Int64]) throws -> [Int64: [String]] {
+    /// Each run's tags, sorted, for the runs of `ids`: one query.
+    func tagsByRun(_ db: Database, ids: [Int64]) throws -> [Int64: [String]] {
         guard !ids.isEmpty else { return [:] }
         var out: [Int64: [String]] = [:]
         let wanted = Set(ids)

@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import RNNAPI
-import RNNSupport
 
 /// rnnd's system of record: one SQLite database (WAL, foreign keys, synchronous=FULL, a busy timeout) in
 /// the state directory. Migrates when it opens; every write method is one transaction named by its intent;
@@ -76,15 +75,14 @@ public final class Store: Sendable {
         try writer.read { db in try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id]) }
     }
 
-    /// Every dataset with the number of runs that use it, newest first.
+    /// Every dataset with the number of runs that use it, newest first: one query.
     public func datasets() throws -> [(dataset: DatasetRecord, runs: Int)] {
         try wrap("listing datasets") {
             try writer.read { db in
-                let ids = try Int64.fetchAll(db, sql: "SELECT id FROM dataset ORDER BY created_at DESC, id DESC")
-                return try ids.map { id in
-                    (try datasetRow(db, sql: "SELECT * FROM dataset WHERE id = ?", [id])!,
-                     try Int.fetchOne(db, sql: "SELECT count(*) FROM run WHERE dataset_id = ?", arguments: [id]) ?? 0)
-                }
+                try Row.fetchAll(db, sql: """
+                    SELECT dataset.*, (SELECT count(*) FROM run WHERE run.dataset_id = dataset.id) AS runs
+                    FROM dataset ORDER BY created_at DESC, id DESC
+                    """).map { row in (try Store.datasetRecord(row), row["runs"]) }
             }
         }
     }
@@ -109,14 +107,17 @@ public final class Store: Sendable {
     }
 
     private func datasetRow(_ db: Database, sql: String, _ arguments: StatementArguments) throws -> DatasetRecord? {
-        try Row.fetchOne(db, sql: sql, arguments: arguments).map { row in
-            let id: Int64 = row["id"], kind: String = row["kind"]
-            guard let datasetKind = DatasetKind(rawValue: kind) else {
-                throw StoreError(.invalidRow, "dataset \(id) has the unknown kind \"\(kind)\" in the database")
-            }
-            return DatasetRecord(id: id, sha256: row["sha256"], name: row["name"], kind: datasetKind, size: row["size"],
-                                 path: row["path"], createdAt: row["created_at"])
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map(Store.datasetRecord)
+    }
+
+    /// The dataset of a row holding the `dataset` table's columns.
+    static func datasetRecord(_ row: Row) throws -> DatasetRecord {
+        let id: Int64 = row["id"], kind: String = row["kind"]
+        guard let datasetKind = DatasetKind(rawValue: kind) else {
+            throw StoreError(.invalidRow, "dataset \(id) has the unknown kind \"\(kind)\" in the database")
         }
+        return DatasetRecord(id: id, sha256: row["sha256"], name: row["name"], kind: datasetKind, size: row["size"],
+                             path: row["path"], createdAt: row["created_at"])
     }
 
     // MARK: runs
@@ -162,25 +163,40 @@ public final class Store: Sendable {
         return try Store.runRecord(row, tags: tags)
     }
 
-    /// The run columns in the order `runRecord(_:tags:)` reads them by index (GRDB's lookup by name folds
-    /// case on every access, a third of the time of a 10,000-run listing).
-    static let runColumns = """
-        run.id, run.name, run.state, run.priority, run.submitted_at, run.started_at, run.finished_at, run.submitted_by,
-        run.workers, run.seed, run.dataset_id, run.restarts, run.failure, run.parent_run_id, run.parent_checkpoint_step, run.config,
-        run.note, run.sweep_id
-        """
-    /// The number of columns in `runColumns`: a query's own columns follow them.
-    static let runColumnCount = 18
+    /// The columns of a run, in the order a query selects them (`runColumns`) and `runRecord(_:tags:)` reads
+    /// them: by position, named here once (GRDB's lookup by name folds case on every access, a third of the
+    /// time of a 10,000-run listing).
+    enum RunColumn: Int, CaseIterable {
+        case id, name, state, priority, submittedAt, startedAt, finishedAt, submittedBy, workers, seed, datasetID, restarts,
+             failure, parentRunID, parentCheckpointStep, config, note, sweepID
+
+        var sql: String {
+            switch self {
+            case .datasetID: "run.dataset_id"
+            case .parentRunID: "run.parent_run_id"
+            case .sweepID: "run.sweep_id"
+            default: "run." + "\(self)".reduce(into: "") { out, c in out += c.isUppercase ? "_" + c.lowercased() : String(c) }
+            }
+        }
+    }
+
+    /// The run columns in `RunColumn`'s order.
+    static let runColumns = RunColumn.allCases.map(\.sql).joined(separator: ", ")
+    /// The number of run columns: a query's own columns follow them.
+    static let runColumnCount = RunColumn.allCases.count
 
     static func runRecord(_ row: Row, tags: [String]) throws -> RunRecord {
-        let id: Int64 = row[0]
-        let state: String = row[2]
+        let id: Int64 = row[RunColumn.id.rawValue]
+        let state: String = row[RunColumn.state.rawValue]
         guard let runState = RunState(rawValue: state) else {
             throw StoreError(.invalidRow, "run \(id) has the unknown state \"\(state)\" in the database (rnnd knows \(RunState.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        return RunRecord(id: id, name: row[1], state: runState, priority: row[3], submittedAt: row[4],
-                         startedAt: row[5], finishedAt: row[6], submittedBy: row[7], workers: row[8], seed: row[9], datasetID: row[10],
-                         restarts: row[11], failure: row[12], parentRunID: row[13], parentCheckpointStep: row[14], config: row[15], note: row[16], sweepID: row[17], tags: tags)
+        return RunRecord(id: id, name: row[RunColumn.name.rawValue], state: runState, priority: row[RunColumn.priority.rawValue],
+                         submittedAt: row[RunColumn.submittedAt.rawValue], startedAt: row[RunColumn.startedAt.rawValue], finishedAt: row[RunColumn.finishedAt.rawValue],
+                         submittedBy: row[RunColumn.submittedBy.rawValue], workers: row[RunColumn.workers.rawValue], seed: row[RunColumn.seed.rawValue],
+                         datasetID: row[RunColumn.datasetID.rawValue], restarts: row[RunColumn.restarts.rawValue], failure: row[RunColumn.failure.rawValue],
+                         parentRunID: row[RunColumn.parentRunID.rawValue], parentCheckpointStep: row[RunColumn.parentCheckpointStep.rawValue],
+                         config: row[RunColumn.config.rawValue], note: row[RunColumn.note.rawValue], sweepID: row[RunColumn.sweepID.rawValue], tags: tags)
     }
 
     /// What a state change did.
@@ -238,18 +254,8 @@ public final class Store: Sendable {
 
     /// The state directory: the database's folder; stored paths are relative to it.
 
-    /// Removes checkpoint files after their rows are gone (a row never outlives its file; a file whose
-    /// removal fails is only disk space, reported by the return value).
-    func removeFiles(_ relativePaths: [String]) -> [String] {
-        relativePaths.filter { relative in
-            let url = stateDirectory.appendingPathComponent(relative)
-            guard FileManager.default.fileExists(atPath: url.path) else { return false }
-            return (try? FileManager.default.removeItem(at: url)) == nil
-        }
-    }
-
-    /// Deletes a run: its rows, then its checkpoint files. Returns the checkpoint paths (relative to the
-    /// state directory) that were recorded.
+    /// Deletes a run that is not running, with every row that belongs to it; returns the checkpoint paths
+    /// (relative to the state directory) it had, for the caller, who owns the files, to remove them.
     @discardableResult
     /// Deletes a run that is not running. A run other runs were forked from is kept unless `force`: deleting it
     /// would lose their "forked from" line.
@@ -268,7 +274,6 @@ public final class Store: Sendable {
                 return paths
             }
         }
-        _ = removeFiles(paths)
         return paths
     }
 
@@ -334,20 +339,12 @@ public final class Store: Sendable {
 
     // MARK: checkpoints
 
-    /// Records a checkpoint whose file is already complete on disk (written atomically and fsynced by the
-    /// trainer). The row is committed only after the file is found with the size the writer reported; its
-    /// SHA-256 is computed here, once, from the file, so a row never points to a missing, partial or
-    /// mismatched file. `path` is relative to the state directory.
-    public func addCheckpoint(runID: Int64, step: Int, path: String, size: Int64, valLoss: Double?, kind: CheckpointKind) throws -> CheckpointRow {
-        let absolutePath = stateDirectory.appendingPathComponent(path).path
-        let attributes = try? FileManager.default.attributesOfItem(atPath: absolutePath)
-        guard let actual = (attributes?[.size] as? NSNumber)?.int64Value, actual == size else {
-            throw StoreError(.conflict, "checkpoint file \(absolutePath) is missing or not \(size) bytes; not recorded")
-        }
-        let sha256: String
-        do { sha256 = try SHA256Hex.hex(ofFile: absolutePath) } catch {
-            throw StoreError(.conflict, "checkpoint file \(absolutePath) cannot be read: \(error); not recorded")
-        }
+    /// Records a checkpoint whose file the caller found complete on disk with `size` bytes and hashed
+    /// (`sha256`): the row is committed only after that, so it never points to a missing, partial or mismatched
+    /// file. `path` is relative to the state directory.
+    @discardableResult
+    public func addCheckpoint(runID: Int64, step: Int, path: String, size: Int64, sha256: String, valLoss: Double?,
+                              kind: CheckpointKind) throws -> CheckpointRow {
         return try wrap("recording checkpoint \(step) of run \(runID)") {
             try writer.write { db in
                 try db.execute(sql: """
@@ -387,18 +384,12 @@ public final class Store: Sendable {
         }
     }
 
-    /// What retention removed: the paths of the rows deleted, and those of their files that could not be
-    /// removed (only disk space: no row points to them).
-    public struct Retention: Sendable, Equatable {
-        public var removed: [String]
-        public var leftOver: [String]
-    }
-
     /// Keeps the last `keepLast` checkpoints and the `keepBest` with the lowest validation loss of a run;
-    /// deletes the other rows, then their files.
+    /// deletes the other rows and returns their paths, for the caller to remove the files (after the rows: a
+    /// row never outlives its file).
     @discardableResult
-    public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> Retention {
-        let doomed = try wrap("collecting checkpoints of run \(runID)") {
+    public func applyRetention(runID: Int64, keepLast: Int, keepBest: Int) throws -> [String] {
+        try wrap("collecting checkpoints of run \(runID)") {
             try writer.write { db in
                 let rows = try checkpointRows(db, runID: runID)
                 let last = Set(rows.suffix(keepLast).map(\.id))
@@ -408,7 +399,6 @@ public final class Store: Sendable {
                 return doomed.map(\.path)
             }
         }
-        return Retention(removed: doomed, leftOver: removeFiles(doomed))
     }
 
     /// How many runs are in each state.
@@ -428,10 +418,15 @@ public final class Store: Sendable {
 
     /// Runs in `state`, in scheduling order: higher priority first, then earlier submission.
     public func runs(in state: RunState) throws -> [RunRecord] {
-        try writer.read { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM run WHERE state = ? ORDER BY priority DESC, submitted_at, id",
-                                         arguments: [state.rawValue])
-            return try ids.compactMap { try runRecord(db, id: $0) }
+        try wrap("listing \(state) runs") {
+            try writer.read { db in
+                // One query for the runs and one for their tags, whatever their number.
+                var runs = try Row.fetchAll(db, sql: "SELECT \(Store.runColumns) FROM run WHERE state = ? ORDER BY priority DESC, submitted_at, id",
+                                            arguments: [state.rawValue]).map { try Store.runRecord($0, tags: []) }
+                let tags = try tagsByRun(db, ids: runs.map(\.id))
+                for i in runs.indices { runs[i].tags = tags[runs[i].id] ?? [] }
+                return runs
+            }
         }
     }
 
@@ -463,3 +458,4 @@ public final class Store: Sendable {
     }
 
 }
+

@@ -40,8 +40,10 @@ struct ForkService: Sendable {
             let target = directory.url(relative)
             if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.copyItem(at: directory.url(chosen.path), to: target)
-            let copy = try store.addCheckpoint(runID: run.id, step: chosen.step, path: relative, size: chosen.size, valLoss: chosen.valLoss, kind: chosen.kind)
+            let copy = try directory.checkpointFile(relative, size: chosen.size)
             guard copy.sha256 == chosen.sha256 else { throw DaemonError(.io, "the copy's SHA-256 differs from the original's") }
+            try store.addCheckpoint(runID: run.id, step: chosen.step, path: relative, size: copy.size, sha256: copy.sha256,
+                                    valLoss: chosen.valLoss, kind: chosen.kind)
             try store.addEvent(runID: run.id, kind: .forked, message: "forked from run \(parentID) at step \(chosen.step)" +
                                (overrides.isEmpty ? "" : " with " + overrides.keys.sorted().map { "\($0)=\(overrides[$0]!)" }.joined(separator: ", ")), uid: uid)
         } catch {
