@@ -33,6 +33,9 @@ public enum RunState: String, Sendable, Codable, CaseIterable, CustomStringConve
     /// Whether `self → target` is a transition of the machine.
     public func canMove(to target: RunState) -> Bool { Self.sources(of: target).contains(self) }
 
+    /// What a user may ask of a run in this state, in `RunAction`'s order.
+    public var actions: [RunAction] { RunAction.allCases.filter { $0.sources.contains(self) } }
+
     public var description: String { rawValue }
 }
 
@@ -78,4 +81,22 @@ public enum CheckpointKind: String, Sendable, Codable, CaseIterable, CustomStrin
     case final
 
     public var description: String { rawValue }
+}
+
+/// What a user asks of a run's state (rnnctl's commands, the API's routes, the web view's buttons).
+public enum RunAction: String, Sendable, Codable, CaseIterable {
+    case cancel, pause, resume
+
+    /// The state the action moves a run to (a running run's cancel or pause takes effect at its next step).
+    public var target: RunState {
+        switch self {
+        case .cancel: .cancelled
+        case .pause: .paused
+        case .resume: .queued
+        }
+    }
+
+    /// The states from which a user may ask it: every source of its target, except that resume takes only
+    /// paused runs (an interrupted run is requeued by rnnd itself).
+    public var sources: Set<RunState> { self == .resume ? [.paused] : RunState.sources(of: target) }
 }

@@ -98,6 +98,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var tokensPerSecond: Double?
     /// Seconds to max_steps at the current rate, while running.
     public var etaSeconds: Double?
+    /// What a user may ask of the run in its state (`RunState.actions`): the state machine's word, so that no
+    /// client retypes it.
+    public var actions: [RunAction]
 
     public init(id: Int64, name: String, state: RunState, priority: Int, submittedAt: Double, startedAt: Double?, finishedAt: Double?,
                 submittedBy: Int?, workers: Int, seed: Int64, dataset: String, restarts: Int, failure: String?, parentRunId: Int64?,
@@ -105,6 +108,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
                 valLoss: Double? = nil, bestValLoss: Double? = nil, tokensPerSecond: Double? = nil, etaSeconds: Double? = nil,
                 note: String? = nil, metrics: [MetricSummaryInfo]? = nil, sweepId: Int64? = nil) {
         self.sweepId = sweepId
+        actions = state.actions
         self.note = note
         self.metrics = metrics
         self.id = id

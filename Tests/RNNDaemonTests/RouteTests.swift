@@ -222,9 +222,10 @@ import RNNSupport
             try await client.execute(uri: "/v1/runs/\(run.id)/resume", method: .post) { response in
                 try Self.expectRefusal(response, .conflict, field: nil, containing: "run \(run.id) is queued, not paused")
             }
+            #expect(run.actions == [.cancel, .pause], "what a queued run allows, from the state machine")
             try await client.execute(uri: "/v1/runs/\(run.id)/pause", method: .post) { response in
                 let answer = try Self.decode(RunInfo.self, response)
-                #expect(answer.state == .paused)
+                #expect(answer.state == .paused && answer.actions == [.cancel, .resume])
             }
             try await client.execute(uri: "/v1/runs/\(run.id)/resume", method: .post) { response in
                 let answer = try Self.decode(RunInfo.self, response)
@@ -232,7 +233,7 @@ import RNNSupport
             }
             try await client.execute(uri: "/v1/runs/\(run.id)/cancel", method: .post) { response in
                 let answer = try Self.decode(RunInfo.self, response)
-                #expect(answer.state == .cancelled)
+                #expect(answer.state == .cancelled && answer.actions.isEmpty)
             }
             try await client.execute(uri: "/v1/runs/\(run.id)/cancel", method: .post) { response in
                 try Self.expectRefusal(response, .conflict, field: nil, containing: "had already been cancelled; nothing to cancel")

@@ -28,3 +28,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.url(relative).path))
     }
 }
+
+/// The web view's asset table serves every file of assets/ and names no other; every module a module
+/// imports is in it.
+@Suite struct WebViewAssetTests {
+    @Test func theAssetTableIsTheAssetsFolder() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/RNNDaemon/WebView/assets").standardized
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
+        #expect(Set(WebViewController.assets.keys) == files)
+        for (name, asset) in WebViewController.assets where name.hasSuffix(".js") {
+            #expect(asset.bytes == Array(try Data(contentsOf: folder.appendingPathComponent(name))), "\(name) is the compiled-in copy")
+            let text = String(decoding: asset.bytes, as: UTF8.self)
+            for line in text.split(separator: "\n") where line.hasPrefix("import ") {
+                let target = line.split(separator: "'").dropFirst().first.map { String($0.dropFirst(2)) } ?? ""
+                #expect(WebViewController.assets[target] != nil, "\(name) imports \(target), which is not served")
+            }
+        }
+    }
+}

@@ -13,20 +13,20 @@ struct RunActions: Sendable {
     /// run's end (`Store.leaveRunning`) — also if rnnd stops first. A run that had already ended is a 409 that
     /// says so.
     func cancel(_ id: Int64, uid: Int?) throws -> RunInfo {
-        try stop(id, .cancel(uid: uid), uid: uid, directlyFrom: [.queued, .paused, .interrupted])
+        try stop(id, .cancel(uid: uid), uid: uid, action: .cancel)
     }
 
     /// Pauses a queued or interrupted run at once; a running one at its next step boundary, with a checkpoint
     /// (recorded as a cancel is, with the same promise).
     func pause(_ id: Int64, uid: Int?) throws -> RunInfo {
-        try stop(id, .pause(uid: uid), uid: uid, directlyFrom: [.queued, .interrupted])
+        try stop(id, .pause(uid: uid), uid: uid, action: .pause)
     }
 
-    private func stop(_ id: Int64, _ request: StopRequest, uid: Int?, directlyFrom sources: Set<RunState>) throws -> RunInfo {
-        let (target, verb, intent): (RunState, String, StopIntent) = switch request {
-        case .cancel: (.cancelled, "cancel", .cancel(uid: uid))
-        case .pause: (.paused, "pause", .pause(uid: uid))
-        }
+    /// A running run stops at its next step boundary; from the action's other sources the run moves at once.
+    private func stop(_ id: Int64, _ request: StopRequest, uid: Int?, action: RunAction) throws -> RunInfo {
+        let (target, verb) = (action.target, action.rawValue)
+        let intent: StopIntent = action == .cancel ? .cancel(uid: uid) : .pause(uid: uid)
+        let sources = action.sources.subtracting([.running])
         // The run may move between the two writes (a running run that pauses, a queued one that starts):
         // then the other write applies on the next round.
         for _ in 0..<8 {
@@ -54,7 +54,7 @@ struct RunActions: Sendable {
     /// Requeues a paused run; it continues from its last checkpoint.
     func resume(_ id: Int64, uid: Int?) throws -> RunInfo {
         let cause = "resume asked" + askedBy(uid) + "; continues from its last checkpoint"
-        guard case .moved = try store.transition(runID: id, to: .queued, from: [.paused], cause: cause, uid: uid) else {
+        guard case .moved = try store.transition(runID: id, to: RunAction.resume.target, from: RunAction.resume.sources, cause: cause, uid: uid) else {
             throw APIFailure.conflict("run \(id) is \(try catalog.record(id).state), not paused")
         }
         hub.publish(runID: id, ProgressEvent(kind: .state, state: .queued, message: "queued"))

@@ -24,9 +24,8 @@ struct WebViewController {
         router.get("/ui/compare", use: { request, context in page("compare", context: context) })
         router.get("/ui/sweeps", use: { request, context in page("sweeps", context: context) })
         router.get("/ui/sweeps/:id", use: { request, context in page("sweep", run: try context.sweepID(), context: context) })
-        router.get("/ui/assets/app.js", use: { _, _ in Self.asset(PackageResources.app_js, type: "text/javascript; charset=utf-8") })
-        router.get("/ui/assets/app.css", use: { _, _ in Self.asset(PackageResources.app_css, type: "text/css; charset=utf-8") })
-        router.get("/favicon.ico", use: { _, _ in Self.asset(PackageResources.favicon_ico, type: "image/x-icon") })
+        router.get("/ui/assets/:name", use: { _, context in try Self.asset(try context.parameters.require("name")) })
+        router.get("/favicon.ico", use: { _, _ in try Self.asset("favicon.ico") })
     }
 
     /// What the guard lets through without a session: the login (its token is the credential) and assets.
@@ -96,7 +95,33 @@ struct WebViewController {
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func asset(_ bytes: [UInt8], type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    /// Every file the pages load, compiled in (`assets/`), with its content type: one table, one route. The
+    /// JavaScript is native ES modules: `app.js` imports the page modules, which import the shared ones.
+    static let assets: [String: (bytes: [UInt8], type: String)] = {
+        let javaScript = "text/javascript; charset=utf-8"
+        return [
+            "api.js": (PackageResources.api_js, javaScript),
+            "app.js": (PackageResources.app_js, javaScript),
+            "chart.js": (PackageResources.chart_js, javaScript),
+            "compare.js": (PackageResources.compare_js, javaScript),
+            "dom.js": (PackageResources.dom_js, javaScript),
+            "parallel.js": (PackageResources.parallel_js, javaScript),
+            "run-charts.js": (PackageResources.run_charts_js, javaScript),
+            "run-forms.js": (PackageResources.run_forms_js, javaScript),
+            "run-header.js": (PackageResources.run_header_js, javaScript),
+            "run-tables.js": (PackageResources.run_tables_js, javaScript),
+            "run.js": (PackageResources.run_js, javaScript),
+            "runs.js": (PackageResources.runs_js, javaScript),
+            "sweeps.js": (PackageResources.sweeps_js, javaScript),
+            "timeaxis.js": (PackageResources.timeaxis_js, javaScript),
+            "app.css": (PackageResources.app_css, "text/css; charset=utf-8"),
+            "favicon.ico": (PackageResources.favicon_ico, "image/x-icon"),
+        ]
+    }()
+
+    static func asset(_ name: String) throws -> Response {
+        guard let asset = assets[name] else { throw APIFailure.notFound("no asset \(name)") }
+        return Response(status: .ok, headers: [.contentType: asset.type, .cacheControl: "no-cache"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 }
