@@ -12,11 +12,7 @@ public struct DatasetInfo: Codable, Sendable, Equatable {
     /// How many runs use it (in the list, GET /v1/datasets).
     public var runs: Int?
     public init(sha256: String, name: String, kind: DatasetKind, size: Int64, createdAt: Double, runs: Int? = nil) {
-        self.sha256 = sha256
-        self.name = name
-        self.kind = kind
-        self.size = size
-        self.createdAt = createdAt
+        (self.sha256, self.name, self.kind, self.size, self.createdAt) = (sha256, name, kind, size, createdAt)
         self.runs = runs
     }
 }

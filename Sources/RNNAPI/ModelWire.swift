@@ -10,11 +10,7 @@ public struct SampleRequest: APIRequest, Equatable {
     public var seed: Int?
     public var checkpoint: CheckpointChoice?
     public init(prime: String, length: Int, temperature: Double? = nil, topK: Int? = nil, seed: Int? = nil, checkpoint: CheckpointChoice? = nil) {
-        self.prime = prime
-        self.length = length
-        self.temperature = temperature
-        self.topK = topK
-        self.seed = seed
+        (self.prime, self.length, self.temperature, self.topK, self.seed) = (prime, length, temperature, topK, seed)
         self.checkpoint = checkpoint
     }
 }
@@ -74,10 +70,7 @@ public struct EvaluateResponse: Codable, Sendable, Equatable {
     public var count: Int
     public var checkpointStep: Int
     public init(loss: Double, bitsPerChar: Double?, accuracy: Double?, count: Int, checkpointStep: Int) {
-        self.loss = loss
-        self.bitsPerChar = bitsPerChar
-        self.accuracy = accuracy
-        self.count = count
+        (self.loss, self.bitsPerChar, self.accuracy, self.count) = (loss, bitsPerChar, accuracy, count)
         self.checkpointStep = checkpointStep
     }
 }

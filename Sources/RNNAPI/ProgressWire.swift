@@ -20,14 +20,7 @@ public struct ProgressEvent: Codable, Sendable, Equatable {
     public var message: String?
     public init(kind: ProgressKind, step: Int? = nil, epoch: Int? = nil, trainLoss: Double? = nil, lr: Double? = nil, tokensPerSecond: Double? = nil,
                 metrics: [String: Double]? = nil, state: RunState? = nil, message: String? = nil) {
-        self.kind = kind
-        self.step = step
-        self.epoch = epoch
-        self.trainLoss = trainLoss
-        self.lr = lr
-        self.tokensPerSecond = tokensPerSecond
-        self.metrics = metrics
-        self.state = state
-        self.message = message
+        (self.kind, self.step, self.epoch, self.trainLoss, self.lr) = (kind, step, epoch, trainLoss, lr)
+        (self.tokensPerSecond, self.metrics, self.state, self.message) = (tokensPerSecond, metrics, state, message)
     }
 }

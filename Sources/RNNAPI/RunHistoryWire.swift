@@ -12,14 +12,8 @@ public struct MetricSummaryInfo: Codable, Sendable, Equatable {
     public var maxValue: Double?
     public init(name: String, latestStep: Int, latestValue: Double, bestStep: Int, bestValue: Double, count: Int,
                 minValue: Double? = nil, maxValue: Double? = nil) {
-        self.minValue = minValue
-        self.maxValue = maxValue
-        self.name = name
-        self.latestStep = latestStep
-        self.latestValue = latestValue
-        self.bestStep = bestStep
-        self.bestValue = bestValue
-        self.count = count
+        (self.minValue, self.maxValue, self.name, self.latestStep) = (minValue, maxValue, name, latestStep)
+        (self.latestValue, self.bestStep, self.bestValue, self.count) = (latestValue, bestStep, bestValue, count)
     }
 }
 
@@ -31,11 +25,7 @@ public struct CheckpointInfo: Codable, Sendable, Equatable {
     public var kind: CheckpointKind
     public var createdAt: Double
     public init(step: Int, size: Int64, sha256: String, valLoss: Double?, kind: CheckpointKind, createdAt: Double) {
-        self.step = step
-        self.size = size
-        self.sha256 = sha256
-        self.valLoss = valLoss
-        self.kind = kind
+        (self.step, self.size, self.sha256, self.valLoss, self.kind) = (step, size, sha256, valLoss, kind)
         self.createdAt = createdAt
     }
 }
@@ -48,12 +38,7 @@ public struct EventInfo: Codable, Sendable, Equatable {
     public var uid: Int?
     public var step: Int?
     public init(id: Int64, at: Double, kind: EventKind, message: String, uid: Int?, step: Int?) {
-        self.id = id
-        self.at = at
-        self.kind = kind
-        self.message = message
-        self.uid = uid
-        self.step = step
+        (self.id, self.at, self.kind, self.message, self.uid, self.step) = (id, at, kind, message, uid, step)
     }
 }
 
@@ -66,10 +51,7 @@ public struct RunDetail: Codable, Sendable, Equatable {
     public var checkpoints: [CheckpointInfo]
     public var events: [EventInfo]
     public init(run: RunInfo, config: [String: APIValue], metrics: [MetricSummaryInfo], checkpoints: [CheckpointInfo], events: [EventInfo]) {
-        self.run = run
-        self.config = config
-        self.metrics = metrics
-        self.checkpoints = checkpoints
+        (self.run, self.config, self.metrics, self.checkpoints) = (run, config, metrics, checkpoints)
         self.events = events
     }
 }

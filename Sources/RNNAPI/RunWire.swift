@@ -18,13 +18,8 @@ public struct SubmitRequest: APIRequest, Equatable {
     public var datasetName: String?
     public init(name: String? = nil, dataset: String, config: [String: APIValue], priority: Int? = nil, tags: [String]? = nil,
                 derivedFrom: Int64? = nil, datasetName: String? = nil) {
-        self.name = name
-        self.dataset = dataset
-        self.config = config
-        self.priority = priority
-        self.tags = tags
-        self.derivedFrom = derivedFrom
-        self.datasetName = datasetName
+        (self.name, self.dataset, self.config, self.priority, self.tags) = (name, dataset, config, priority, tags)
+        (self.derivedFrom, self.datasetName) = (derivedFrom, datasetName)
     }
 }
 
@@ -38,10 +33,7 @@ public struct ForkRequest: APIRequest, Equatable {
     public var name: String?
     public var priority: Int?
     public init(checkpoint: CheckpointChoice? = nil, set: [String: APIValue]? = nil, name: String? = nil, priority: Int? = nil) {
-        self.checkpoint = checkpoint
-        self.set = set
-        self.name = name
-        self.priority = priority
+        (self.checkpoint, self.set, self.name, self.priority) = (checkpoint, set, name, priority)
     }
 }
 
@@ -55,10 +47,7 @@ public struct EditRequest: APIRequest, Equatable {
     public var addTags: [String]?
     public var removeTags: [String]?
     public init(name: String? = nil, note: String? = nil, addTags: [String]? = nil, removeTags: [String]? = nil) {
-        self.name = name
-        self.note = note
-        self.addTags = addTags
-        self.removeTags = removeTags
+        (self.name, self.note, self.addTags, self.removeTags) = (name, note, addTags, removeTags)
     }
 }
 
@@ -109,32 +98,13 @@ public struct RunInfo: Codable, Sendable, Equatable {
                 note: String? = nil, metrics: [MetricSummaryInfo]? = nil, sweepId: Int64? = nil) {
         self.sweepId = sweepId
         actions = state.actions
-        self.note = note
-        self.metrics = metrics
-        self.id = id
-        self.name = name
-        self.state = state
-        self.priority = priority
-        self.submittedAt = submittedAt
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.submittedBy = submittedBy
-        self.workers = workers
-        self.seed = seed
-        self.dataset = dataset
-        self.restarts = restarts
-        self.failure = failure
-        self.parentRunId = parentRunId
-        self.parentCheckpointStep = parentCheckpointStep
-        self.tags = tags
-        self.step = step
-        self.maxSteps = maxSteps
-        self.epoch = epoch
-        self.trainLoss = trainLoss
-        self.valLoss = valLoss
-        self.bestValLoss = bestValLoss
-        self.tokensPerSecond = tokensPerSecond
-        self.etaSeconds = etaSeconds
+        (self.note, self.metrics, self.id, self.name, self.state) = (note, metrics, id, name, state)
+        (self.priority, self.submittedAt, self.startedAt) = (priority, submittedAt, startedAt)
+        (self.finishedAt, self.submittedBy, self.workers, self.seed) = (finishedAt, submittedBy, workers, seed)
+        (self.dataset, self.restarts, self.failure, self.parentRunId) = (dataset, restarts, failure, parentRunId)
+        (self.parentCheckpointStep, self.tags, self.step, self.maxSteps) = (parentCheckpointStep, tags, step, maxSteps)
+        (self.epoch, self.trainLoss, self.valLoss, self.bestValLoss) = (epoch, trainLoss, valLoss, bestValLoss)
+        (self.tokensPerSecond, self.etaSeconds) = (tokensPerSecond, etaSeconds)
     }
 
     /// Whether the run has ended (it can no longer change state).

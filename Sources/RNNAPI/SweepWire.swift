@@ -75,19 +75,9 @@ public struct SweepRequest: APIRequest, Equatable {
     public init(name: String? = nil, dataset: String, config: [String: APIValue] = [:], space: [String], method: SweepMethod,
                 metric: String? = nil, goal: SweepGoal? = nil, trials: Int? = nil, seed: Int? = nil, maxConcurrent: Int? = nil,
                 priority: Int? = nil, asha: ASHASettings? = nil, datasetName: String? = nil) {
-        self.name = name
-        self.dataset = dataset
-        self.config = config
-        self.space = space
-        self.method = method
-        self.metric = metric
-        self.goal = goal
-        self.trials = trials
-        self.seed = seed
-        self.maxConcurrent = maxConcurrent
-        self.priority = priority
-        self.asha = asha
-        self.datasetName = datasetName
+        (self.name, self.dataset, self.config, self.space, self.method) = (name, dataset, config, space, method)
+        (self.metric, self.goal, self.trials, self.seed) = (metric, goal, trials, seed)
+        (self.maxConcurrent, self.priority, self.asha, self.datasetName) = (maxConcurrent, priority, asha, datasetName)
     }
 }
 
@@ -115,24 +105,10 @@ public struct SweepInfo: Codable, Sendable, Equatable {
     public init(id: Int64, name: String, state: SweepState, method: SweepMethod, metric: String, goal: SweepGoal, space: [String],
                 dataset: String, seed: Int, maxConcurrent: Int, priority: Int, asha: ASHASettings?, trials: Int, counts: [String: Int],
                 steps: Int, submittedAt: Double, finishedAt: Double?, submittedBy: Int?) {
-        self.id = id
-        self.name = name
-        self.state = state
-        self.method = method
-        self.metric = metric
-        self.goal = goal
-        self.space = space
-        self.dataset = dataset
-        self.seed = seed
-        self.maxConcurrent = maxConcurrent
-        self.priority = priority
-        self.asha = asha
-        self.trials = trials
-        self.counts = counts
-        self.steps = steps
-        self.submittedAt = submittedAt
-        self.finishedAt = finishedAt
-        self.submittedBy = submittedBy
+        (self.id, self.name, self.state, self.method, self.metric, self.goal) = (id, name, state, method, metric, goal)
+        (self.space, self.dataset, self.seed, self.maxConcurrent) = (space, dataset, seed, maxConcurrent)
+        (self.priority, self.asha, self.trials, self.counts, self.steps) = (priority, asha, trials, counts, steps)
+        (self.submittedAt, self.finishedAt, self.submittedBy) = (submittedAt, finishedAt, submittedBy)
     }
 }
 
@@ -152,13 +128,8 @@ public struct TrialInfo: Codable, Sendable, Equatable {
     /// Steps the trial has trained.
     public var steps: Int
     public init(number: Int, assignment: [String: APIValue], runId: Int64?, rung: Int, state: TrialState, value: Double?, steps: Int) {
-        self.number = number
-        self.assignment = assignment
-        self.runId = runId
-        self.rung = rung
-        self.state = state
-        self.value = value
-        self.steps = steps
+        (self.number, self.assignment, self.runId, self.rung, self.state) = (number, assignment, runId, rung, state)
+        (self.value, self.steps) = (value, steps)
     }
 }
 
@@ -181,9 +152,6 @@ public struct SweepDetail: Codable, Sendable, Equatable {
     /// The best trial so far by the sweep's metric and goal (among trials with a value).
     public var best: TrialInfo?
     public init(sweep: SweepInfo, trials: [TrialInfo], events: [SweepEventInfo], best: TrialInfo?) {
-        self.sweep = sweep
-        self.trials = trials
-        self.events = events
-        self.best = best
+        (self.sweep, self.trials, self.events, self.best) = (sweep, trials, events, best)
     }
 }

@@ -46,10 +46,7 @@ public struct HealthInfo: Codable, Sendable, Equatable {
     public var queued: Int
     public var running: Int
     public init(status: String, version: String, queued: Int, running: Int) {
-        self.status = status
-        self.version = version
-        self.queued = queued
-        self.running = running
+        (self.status, self.version, self.queued, self.running) = (status, version, queued, running)
     }
 }
 

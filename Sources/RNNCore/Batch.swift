@@ -24,11 +24,7 @@ public struct Batch<Scalar: RNNScalar>: Sendable {
     public var mask: [Scalar]?
 
     public init(batchSize: Int, seqLen: Int, input: Input, target: Target, mask: [Scalar]? = nil) {
-        self.batchSize = batchSize
-        self.seqLen = seqLen
-        self.input = input
-        self.target = target
-        self.mask = mask
+        (self.batchSize, self.seqLen, self.input, self.target, self.mask) = (batchSize, seqLen, input, target, mask)
     }
 }
 

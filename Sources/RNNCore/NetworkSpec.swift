@@ -64,15 +64,8 @@ public struct NetworkSpec: Equatable, Sendable {
         precondition(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)")
         if case .tokens(let v, let e) = input { precondition(v > 0 && e > 0, "sizes must be positive") }
         if case .features(let d) = input { precondition(d > 0, "sizes must be positive") }
-        self.input = input
-        self.cell = cell
-        self.hiddenSize = hiddenSize
-        self.layers = layers
-        self.dropout = dropout
-        self.outputSize = outputSize
-        self.loss = loss
-        self.targets = targets
-        self.forgetBias = forgetBias
+        (self.input, self.cell, self.hiddenSize, self.layers, self.dropout) = (input, cell, hiddenSize, layers, dropout)
+        (self.outputSize, self.loss, self.targets, self.forgetBias) = (outputSize, loss, targets, forgetBias)
     }
 
     /// Width of the first recurrent layer's input.

@@ -55,10 +55,7 @@ final class MultiHostRun: TrainingProcess, @unchecked Sendable {
     init(hosts: [String], config: RunConfig, datasetPath: String, kind: DatasetKind, datasetName: String,
          checkpointDirectory: URL, resumeFrom: URL?, resumeStep: Int?, jobDirectory: URL, settings: MPISettings,
          logger: Logger, sink: @escaping @Sendable (TrainingEvent) -> Void) throws {
-        self.hosts = hosts
-        self.settings = settings
-        self.logger = logger
-        self.sink = sink
+        (self.hosts, self.settings, self.logger, self.sink) = (hosts, settings, logger, sink)
         lastStep = resumeStep ?? 0
         try FileManager.default.createDirectory(at: jobDirectory, withIntermediateDirectories: true)
         let configFile = jobDirectory.appendingPathComponent("config.json"), hostfile = jobDirectory.appendingPathComponent("hostfile")

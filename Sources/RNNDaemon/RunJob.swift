@@ -55,13 +55,8 @@ final class RunJob: Sendable {
 
     init(runID: Int64, store: Store, directory: StateDirectory, metrics: MetricWriter, hub: EventHub, logger: Logger, settings: DaemonSettings, hooks: RunJobHooks = .none,
          requeueLater: @escaping @Sendable (Int64, Double) -> Void) {
-        self.hooks = hooks
-        self.requeueLater = requeueLater
-        self.runID = runID
-        self.store = store
-        self.directory = directory
-        self.metrics = metrics
-        self.hub = hub
+        (self.hooks, self.requeueLater, self.runID, self.store) = (hooks, requeueLater, runID, store)
+        (self.directory, self.metrics, self.hub) = (directory, metrics, hub)
         var logger = logger
         logger[metadataKey: "run.id"] = "\(runID)"
         self.logger = logger

@@ -26,14 +26,8 @@ final class Scheduler: Service, Sendable {
 
     init(store: Store, directory: StateDirectory, metrics: MetricWriter, hub: EventHub, settings: DaemonSettings, notifier: SystemdNotifier,
          logger: Logger, hooks: RunJobHooks = .none) {
-        self.hooks = hooks
-        self.store = store
-        self.directory = directory
-        self.metrics = metrics
-        self.hub = hub
-        self.settings = settings
-        self.notifier = notifier
-        self.logger = logger
+        (self.hooks, self.store, self.directory, self.metrics, self.hub) = (hooks, store, directory, metrics, hub)
+        (self.settings, self.notifier, self.logger) = (settings, notifier, logger)
     }
 
     /// Requeues runs left running or interrupted, starts what can start, then waits for the shutdown signal

@@ -37,17 +37,9 @@ public struct NewRun: Sendable {
     public init(name: String, workers: Int, seed: Int64, datasetID: Int64, config: String,
                 hyperparameters: [String: HyperValue], tags: [String] = [], priority: Int = 0, submittedBy: Int? = nil,
                 parentRunID: Int64? = nil, parentCheckpointStep: Int? = nil, trial: TrialLink? = nil) {
-        self.trial = trial
-        self.name = name
-        self.workers = workers
-        self.seed = seed
-        self.datasetID = datasetID
-        self.config = config
-        self.hyperparameters = hyperparameters
-        self.tags = tags
-        self.priority = priority
-        self.submittedBy = submittedBy
-        self.parentRunID = parentRunID
+        (self.trial, self.name, self.workers, self.seed, self.datasetID) = (trial, name, workers, seed, datasetID)
+        (self.config, self.hyperparameters, self.tags, self.priority) = (config, hyperparameters, tags, priority)
+        (self.submittedBy, self.parentRunID) = (submittedBy, parentRunID)
         self.parentCheckpointStep = parentCheckpointStep
     }
 }
@@ -84,10 +76,7 @@ public struct RunEdit: Sendable, Equatable {
     public var addTags: [String]
     public var removeTags: [String]
     public init(name: String? = nil, note: String? = nil, addTags: [String] = [], removeTags: [String] = []) {
-        self.name = name
-        self.note = note
-        self.addTags = addTags
-        self.removeTags = removeTags
+        (self.name, self.note, self.addTags, self.removeTags) = (name, note, addTags, removeTags)
     }
 }
 
@@ -106,11 +95,7 @@ public struct MetricPoint: Sendable, Equatable {
     public var value: Double
     public var wallTime: Double
     public init(runID: Int64, name: String, step: Int, value: Double, wallTime: Double) {
-        self.runID = runID
-        self.name = name
-        self.step = step
-        self.value = value
-        self.wallTime = wallTime
+        (self.runID, self.name, self.step, self.value, self.wallTime) = (runID, name, step, value, wallTime)
     }
 }
 

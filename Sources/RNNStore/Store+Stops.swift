@@ -26,10 +26,7 @@ public struct RunEnding: Sendable, Equatable {
     public var countsRestart: Bool
 
     public init(_ state: RunState, _ cause: String, uid: Int? = nil, failure: String? = nil, countsRestart: Bool = false) {
-        self.state = state
-        self.cause = cause
-        self.uid = uid
-        self.failure = failure
+        (self.state, self.cause, self.uid, self.failure) = (state, cause, uid, failure)
         self.countsRestart = countsRestart
     }
 }

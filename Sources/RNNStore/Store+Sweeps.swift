@@ -59,10 +59,7 @@ public struct TrialLink: Sendable, Equatable {
     /// promotion): the link is made only from there, else the run is not created (a lost race).
     public var from: TrialState
     public init(sweepID: Int64, number: Int, rung: Int, from: TrialState) {
-        self.sweepID = sweepID
-        self.number = number
-        self.rung = rung
-        self.from = from
+        (self.sweepID, self.number, self.rung, self.from) = (sweepID, number, rung, from)
     }
 }
 

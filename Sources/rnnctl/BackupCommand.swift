@@ -4,9 +4,8 @@ import RNNAPI
 import RNNClient
 
 struct Backup: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Write an online, consistent copy of rnnd's database (never cp a live database).",
-        discussion: "Example: rnnctl backup -o rnnd-2026-11-29.sqlite")
+    static let configuration = CommandConfiguration.command("Write an online, consistent copy of rnnd's database (never cp a live database).",
+        example: "rnnctl backup -o rnnd-2026-11-29.sqlite")
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .shortAndLong, help: "The file to write (must not exist).") var output: String
 

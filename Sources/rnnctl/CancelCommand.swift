@@ -4,9 +4,8 @@ import RNNAPI
 import RNNClient
 
 struct Cancel: RunAction {
-    static let configuration = CommandConfiguration(
-        abstract: "Cancel runs: a queued run at once, a running one at its next step boundary after a checkpoint.",
-        discussion: "Example: rnnctl cancel 12 13")
+    static let configuration = CommandConfiguration.command("Cancel runs: a queued run at once, a running one at its next step boundary after a checkpoint.",
+        example: "rnnctl cancel 12 13")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
     @Argument(help: "Run ids.") var runs: [RecordID]

@@ -62,3 +62,11 @@ func parseAssignments(_ items: [String]) throws -> [String: APIValue] {
     }
     return out
 }
+
+extension CommandConfiguration {
+    /// A command's configuration: its abstract (one imperative sentence) and the example every command's
+    /// help ends with.
+    static func command(_ abstract: String, example: String) -> CommandConfiguration {
+        CommandConfiguration(abstract: abstract, discussion: "Example: \(example)")
+    }
+}

@@ -3,9 +3,8 @@ import Foundation
 import RNNAPI
 
 struct Eval: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "A run's model on a dataset: mean loss (nats), bits per character, accuracy.",
-        discussion: "Example: rnnctl eval 12 --data heldout.txt")
+    static let configuration = CommandConfiguration.command("A run's model on a dataset: mean loss (nats), bits per character, accuracy.",
+        example: "rnnctl eval 12 --data heldout.txt")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print JSON (loss, bits_per_char, accuracy, count, checkpoint_step).") var json = false
     @Argument(help: "The run id.") var run: RecordID

@@ -3,9 +3,8 @@ import Foundation
 import RNNAPI
 
 struct Export: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Write a checkpoint's parameters as safetensors (PyTorch names; loads with safetensors.torch.load_file).",
-        discussion: "Example: rnnctl export 12 --checkpoint best -o model.safetensors")
+    static let configuration = CommandConfiguration.command("Write a checkpoint's parameters as safetensors (PyTorch names; loads with safetensors.torch.load_file).",
+        example: "rnnctl export 12 --checkpoint best -o model.safetensors")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The run id.") var run: RecordID
     @Option(help: "The checkpoint: best, latest or a step.") var checkpoint: CheckpointChoice = .latest

@@ -3,9 +3,8 @@ import Foundation
 import RNNAPI
 
 struct Forecast: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Values following a run's time series (or an uploaded CSV with the same columns).",
-        discussion: "Example: rnnctl forecast 12 --steps 24 --json")
+    static let configuration = CommandConfiguration.command("Values following a run's time series (or an uploaded CSV with the same columns).",
+        example: "rnnctl forecast 12 --steps 24 --json")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: TableOutputOptions
     @Argument(help: "The run id.") var run: RecordID

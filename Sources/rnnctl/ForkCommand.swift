@@ -4,9 +4,8 @@ import RNNAPI
 import RNNClient
 
 struct Fork: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Start a new run from one of a run's checkpoints, with changed hyperparameters.",
-        discussion: "Example: rnnctl fork 12 --checkpoint best --set lr=0.001 --set max_steps=4000")
+    static let configuration = CommandConfiguration.command("Start a new run from one of a run's checkpoints, with changed hyperparameters.",
+        example: "rnnctl fork 12 --checkpoint best --set lr=0.001 --set max_steps=4000")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The run to fork.") var run: RecordID
     @Option(help: "The checkpoint: best, latest or a step.") var checkpoint: CheckpointChoice = .latest

@@ -4,9 +4,8 @@ import RNNAPI
 import RNNClient
 
 struct Note: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Set a run's note (shown by show, searchable with --filter 'note ~ WORD'); an empty TEXT removes it.",
-        discussion: "Example: rnnctl note 12 \"lr too high after step 3000; see run 14\"")
+    static let configuration = CommandConfiguration.command("Set a run's note (shown by show, searchable with --filter 'note ~ WORD'); an empty TEXT removes it.",
+        example: "rnnctl note 12 \"lr too high after step 3000; see run 14\"")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
     @Argument(help: "The run id.") var run: RecordID

@@ -3,9 +3,8 @@ import Foundation
 import RNNAPI
 
 struct Sample: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Text from a run's language model.",
-        discussion: "Example: rnnctl sample 12 --prime \"ROMEO:\" --length 500 --temperature 0.8 --top-k 5 --seed 1")
+    static let configuration = CommandConfiguration.command("Text from a run's language model.",
+        example: "rnnctl sample 12 --prime \"ROMEO:\" --length 500 --temperature 0.8 --top-k 5 --seed 1")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "The run id.") var run: RecordID

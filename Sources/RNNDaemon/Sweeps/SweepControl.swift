@@ -20,11 +20,7 @@ actor SweepControl {
     let logger: Logger
 
     init(store: Store, datasets: DatasetService, runs: RunService, forks: ForkService, actions: RunActions, logger: Logger) {
-        self.store = store
-        self.datasets = datasets
-        self.runs = runs
-        self.forks = forks
-        self.actions = actions
+        (self.store, self.datasets, self.runs, self.forks, self.actions) = (store, datasets, runs, forks, actions)
         self.logger = logger
     }
 

@@ -66,12 +66,8 @@ public struct Checkpoint: Sendable, Equatable {
 
     public init(config: RunConfig, metadata: DataMetadata, state: TrainerState, parameters: [Float],
                 optimizerBuffers: [[Float]], carriedState: [Float]) {
-        self.config = config
-        self.metadata = metadata
-        self.state = state
-        self.parameters = parameters
-        self.optimizerBuffers = optimizerBuffers
-        self.carriedState = carriedState
+        (self.config, self.metadata, self.state, self.parameters) = (config, metadata, state, parameters)
+        (self.optimizerBuffers, self.carriedState) = (optimizerBuffers, carriedState)
     }
 
     /// Decodes a checkpoint; a truncated, corrupted or foreign file is refused naming `name` and the problem.

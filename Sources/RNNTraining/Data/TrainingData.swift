@@ -85,12 +85,8 @@ public struct DataMetadata: Sendable, Equatable, Codable {
 
     public init(vocabulary: [String]? = nil, inputColumns: [String]? = nil, targetColumns: [String]? = nil,
                 mean: [Double]? = nil, std: [Double]? = nil, classes: Int? = nil) {
-        self.vocabulary = vocabulary
-        self.inputColumns = inputColumns
-        self.targetColumns = targetColumns
-        self.mean = mean
-        self.std = std
-        self.classes = classes
+        (self.vocabulary, self.inputColumns, self.targetColumns) = (vocabulary, inputColumns, targetColumns)
+        (self.mean, self.std, self.classes) = (mean, std, classes)
     }
 }
 
