@@ -270,11 +270,8 @@ struct RecurrentWeights<Scalar: RNNScalar> {
 
     init(network: Network, layer: Int, parameters: UnsafePointer<Scalar>) {
         let o = network.recurrentOffsets[layer]
-        inputWeights = parameters + o.inputWeights
-        hiddenWeights = parameters + o.hiddenWeights
-        inputBias = parameters + o.inputBias
-        hiddenBias = parameters + o.hiddenBias
-        inputWidth = o.inputWidth
+        (inputWeights, hiddenWeights) = (parameters + o.inputWeights, parameters + o.hiddenWeights)
+        (inputBias, hiddenBias, inputWidth) = (parameters + o.inputBias, parameters + o.hiddenBias, o.inputWidth)
     }
 }
 
@@ -296,9 +293,7 @@ struct RecurrentGradients<Scalar: RNNScalar> {
 
     init(network: Network, layer: Int, gradients: UnsafeMutablePointer<Scalar>) {
         let o = network.recurrentOffsets[layer]
-        inputWeights = gradients + o.inputWeights
-        hiddenWeights = gradients + o.hiddenWeights
-        inputBias = gradients + o.inputBias
-        hiddenBias = gradients + o.hiddenBias
+        (inputWeights, hiddenWeights) = (gradients + o.inputWeights, gradients + o.hiddenWeights)
+        (inputBias, hiddenBias) = (gradients + o.inputBias, gradients + o.hiddenBias)
     }
 }

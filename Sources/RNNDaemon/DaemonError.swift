@@ -14,20 +14,13 @@ public struct DaemonError: Error, Equatable, CustomStringConvertible, Sendable {
         public var description: String { "\(value)" }
     }
 
-    public let code: Code
-    public let message: String
+    public let code: Code, message: String
     /// The error underneath (SQLite's, the file system's, another module's), kept whole for logs and callers
     /// that match on it; `message` already says what it means here.
     public let cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
+    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) { (self.code, self.message, self.cause) = (code, message, cause) }
     public var description: String { message }
-
     /// Errors are equal by code and message (the cause is detail).
     public static func == (a: DaemonError, b: DaemonError) -> Bool { a.code == b.code && a.message == b.message }
 }

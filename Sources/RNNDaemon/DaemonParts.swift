@@ -5,21 +5,13 @@ import RNNStore
 /// service per intent, each called by its controller. No I/O happens here; `Daemon.build` opens the store
 /// and the socket, tests hand in an in-memory store.
 struct DaemonParts: Sendable {
-    let settings: DaemonSettings
-    let directory: StateDirectory
-    let store: Store
-    let hub: EventHub
-    let metrics: MetricWriter
-    let scheduler: Scheduler
-    let catalog: RunCatalog
-    let datasets: DatasetService
-    let runs: RunService
-    let actions: RunActions
-    let forks: ForkService
-    let models: ModelService
-    let sweeps: SweepControl
-    let sessions: WebSessions
-    let logger: Logger
+    // What everything stands on.
+    let settings: DaemonSettings, directory: StateDirectory, store: Store, logger: Logger
+    // Training and its reports.
+    let hub: EventHub, metrics: MetricWriter, scheduler: Scheduler
+    // The services the controllers call.
+    let catalog: RunCatalog, datasets: DatasetService, runs: RunService, actions: RunActions, forks: ForkService, models: ModelService
+    let sweeps: SweepControl, sessions: WebSessions
 
     init(settings: DaemonSettings, store: Store, notifier: SystemdNotifier, logger: Logger, hooks: RunJobHooks = .none) {
         self.settings = settings

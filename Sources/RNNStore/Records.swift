@@ -44,20 +44,11 @@ public struct NewRun: Sendable {
     }
 }
 
+/// A run as stored: its row of `run` (columns `Store.RunColumn`) with its tags.
 public struct RunRecord: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var state: RunState
-    public var priority: Int
-    public var submittedAt: Double
-    public var startedAt: Double?
-    public var finishedAt: Double?
-    public var submittedBy: Int?
-    public var workers: Int
-    public var seed: Int64
-    public var datasetID: Int64
-    public var restarts: Int
-    public var failure: String?
+    public var id: Int64, name: String, state: RunState, priority: Int
+    public var submittedAt: Double, startedAt: Double?, finishedAt: Double?, submittedBy: Int?
+    public var workers: Int, seed: Int64, datasetID: Int64, restarts: Int, failure: String?
     public var parentRunID: Int64?
     public var parentCheckpointStep: Int?
     public var config: String

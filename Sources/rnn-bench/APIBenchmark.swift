@@ -9,11 +9,7 @@ import Glibc
 /// The API's latency while training saturates the machine: starts the rnnd built next to this binary on a
 /// temporary state directory, measures status requests idle, then while a run trains on every core.
 struct APIBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "api",
-        abstract: "Status-request latency (p50, p99) of a real rnnd, idle and while it trains on every core.",
-        discussion: "Example: rnn-bench api --requests 2000"
-    )
+    static let configuration = CommandConfiguration.benchmark("api", "Status-request latency (p50, p99) of a real rnnd, idle and while it trains on every core.", example: "rnn-bench api --requests 2000")
     @Option(help: "Status requests per phase.") var requests = 2000
     @Option(help: "Hidden size of the training run (larger: longer steps).") var hiddenSize = 512
     @Flag(help: "Print JSON.") var json = false

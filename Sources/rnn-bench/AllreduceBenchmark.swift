@@ -25,11 +25,8 @@ struct AllreduceBenchmark: AsyncParsableCommand {
     @Flag(help: .hidden) var rank = false
 
     struct Row: Codable {
-        var ranks: Int
-        var megabytes: Int
-        var oursMs: Double
-        var allreduceMs: Double
-        var ratio: Double
+        var ranks, megabytes: Int
+        var oursMs, allreduceMs, ratio: Double
         var bitwiseSerial: Bool
     }
 

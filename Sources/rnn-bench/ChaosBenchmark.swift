@@ -36,14 +36,10 @@ struct ChaosBenchmark: AsyncParsableCommand {
     @Flag(help: "Print JSON (one object with every trial).") var json = false
 
     struct Trial: Codable {
-        var trial: Int
-        var kills: Int
+        var trial, kills: Int
         /// Of those, kills that landed while rnnd was starting (recovering its runs, before it answered).
-        var killsDuringStartup: Int
-        var runs: Int
-        var concurrent: Bool
-        var sweep: Bool
-        var multiHost: Bool
+        var killsDuringStartup, runs: Int
+        var concurrent, sweep, multiHost: Bool
         var restarts: Int
         /// Checkpoint files found without their row at a restart (written, or being written, when rnnd was
         /// killed before it recorded them) and removed.
@@ -55,9 +51,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
 
     struct Summary: Codable {
         var trials: [Trial]
-        var passed: Int
-        var failed: Int
-        var kills: Int
+        var passed, failed, kills: Int
         var seconds: Double
     }
 

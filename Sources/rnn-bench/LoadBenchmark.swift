@@ -11,11 +11,7 @@ import RNNSupport
 /// series and compare queries against a real rnnd. Reported: the queries' p50 and p99, and the runs' training
 /// throughput under that load against the same runs without it (measured before and after, averaged).
 struct LoadBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "load",
-        abstract: "API latency and training throughput of a real rnnd with many watchers and queries while two runs train.",
-        discussion: "Example: rnn-bench load --watchers 100 --seconds 20"
-    )
+    static let configuration = CommandConfiguration.benchmark("load", "API latency and training throughput of a real rnnd with many watchers and queries while two runs train.", example: "rnn-bench load --watchers 100 --seconds 20")
     @Option(help: "Event-stream watchers (half on each run).") var watchers = 100
     @Option(help: "Concurrent query loops (list, series, compare in turn).") var queriers = 4
     @Option(help: "Queries per second in all (0: as fast as they are answered).") var rate = 50.0

@@ -26,12 +26,8 @@ struct MultiHostBenchmark: AsyncParsableCommand {
 
     struct Row: Codable {
         var config: String
-        var ranks: Int
-        var workers: Int
-        var stepMs: Double
-        var computeMs: Double
-        var communicationMs: Double
-        var tokensPerSecond: Double
+        var ranks, workers: Int
+        var stepMs, computeMs, communicationMs, tokensPerSecond: Double
         /// The gradient every step exchanges (4 bytes a parameter).
         var gradientMB: Double
     }

@@ -12,3 +12,10 @@ struct RNNBench: AsyncParsableCommand {
         subcommands: [CoreBenchmark.self, StoreBenchmark.self, APIBenchmark.self, ChaosBenchmark.self, RaceBenchmark.self, SoakBenchmark.self, LoadBenchmark.self, AllreduceBenchmark.self, MultiHostBenchmark.self, WebViewBenchmark.self]
     )
 }
+
+extension CommandConfiguration {
+    /// A benchmark's configuration: its name, abstract and example.
+    static func benchmark(_ name: String, _ abstract: String, example: String) -> CommandConfiguration {
+        CommandConfiguration(commandName: name, abstract: abstract, discussion: "Example: \(example)")
+    }
+}

@@ -10,11 +10,7 @@ import RNNSupport
 /// `cancelled`; every recorded pause request was followed by `paused` (or a cancel) before the run trained
 /// again; a 409 "had already …" named the state the run really ended in.
 struct RaceBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "races",
-        abstract: "Fire cancel, pause and resume at a real rnnd's runs and check every promise (exit 1 on a violation).",
-        discussion: "Example: rnn-bench races --runs 2000 --callers 3"
-    )
+    static let configuration = CommandConfiguration.benchmark("races", "Fire cancel, pause and resume at a real rnnd's runs and check every promise (exit 1 on a violation).", example: "rnn-bench races --runs 2000 --callers 3")
     @Option(help: "Runs to submit.") var runs = 1000
     @Option(help: "Concurrent callers sending cancel, pause and resume.") var callers = 3
     @Option(help: "Runs that train at once (rnnd's --concurrent-runs).") var concurrentRuns = 2

@@ -4,8 +4,7 @@ import RNNAPI
 import RNNClient
 
 struct Compare: AsyncParsableCommand {
-    static let configuration = CommandConfiguration.command("Hyperparameters that differ and metric summaries, side by side.",
-        example: "rnnctl compare 12 13 14")
+    static let configuration = CommandConfiguration.command("Hyperparameters that differ and metric summaries, side by side.", example: "rnnctl compare 12 13 14")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: TableOutputOptions
     @Argument(help: "Two or more run ids.") var runs: [RecordID]

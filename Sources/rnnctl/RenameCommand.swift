@@ -4,8 +4,7 @@ import RNNAPI
 import RNNClient
 
 struct Rename: AsyncParsableCommand {
-    static let configuration = CommandConfiguration.command("Rename a run (any state; the run's events record the old name).",
-        example: "rnnctl rename 12 lstm-baseline")
+    static let configuration = CommandConfiguration.command("Rename a run (any state; the run's events record the old name).", example: "rnnctl rename 12 lstm-baseline")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
     @Argument(help: "The run id.") var run: RecordID

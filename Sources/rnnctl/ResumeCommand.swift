@@ -4,8 +4,7 @@ import RNNAPI
 import RNNClient
 
 struct Resume: RunAction {
-    static let configuration = CommandConfiguration.command("Queue paused runs again; each continues from its last checkpoint.",
-        example: "rnnctl resume 12")
+    static let configuration = CommandConfiguration.command("Queue paused runs again; each continues from its last checkpoint.", example: "rnnctl resume 12")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
     @Argument(help: "Run ids.") var runs: [RecordID]

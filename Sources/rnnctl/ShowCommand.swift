@@ -4,8 +4,7 @@ import RNNAPI
 import RNNClient
 
 struct Show: AsyncParsableCommand {
-    static let configuration = CommandConfiguration.command("One run: configuration, metric summary, checkpoints, events.",
-        example: "rnnctl show 12 --json")
+    static let configuration = CommandConfiguration.command("One run: configuration, metric summary, checkpoints, events.", example: "rnnctl show 12 --json")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: JSONOption
     @Argument(help: "The run id.") var run: RecordID

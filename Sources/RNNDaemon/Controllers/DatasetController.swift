@@ -6,15 +6,7 @@ import RNNStore
 
 /// Uploaded datasets: content-addressed files under datasets/, one row per content.
 struct DatasetController {
-    let datasets: DatasetService
-    let maxUploadBytes: Int
-
-    func add(to router: Router<DaemonContext>) {
-        router.post("/v1/datasets", use: upload)
-        router.get("/v1/datasets", use: list)
-        router.get("/v1/datasets/:sha256", use: get)
-        router.delete("/v1/datasets/:sha256", use: delete)
-    }
+    let datasets: DatasetService, maxUploadBytes: Int
 
     @Sendable func list(_ request: Request, context: DaemonContext) async throws -> Response {
         JSONResponse.make(DatasetList(datasets: try datasets.list()))

@@ -8,16 +8,7 @@ import RNNTraining
 /// A run's trained model, from one of its checkpoints: export, sample, forecast, evaluate. The work runs
 /// off the server's event loops.
 struct ModelController {
-    let models: ModelService
-    let datasets: DatasetService
-    let catalog: RunCatalog
-
-    func add(to router: Router<DaemonContext>) {
-        router.get("/v1/runs/:id/export", use: export)
-        router.post("/v1/runs/:id/sample", use: sample)
-        router.post("/v1/runs/:id/forecast", use: forecast)
-        router.post("/v1/runs/:id/evaluate", use: evaluate)
-    }
+    let models: ModelService, datasets: DatasetService, catalog: RunCatalog
 
     @Sendable func export(_ request: Request, context: DaemonContext) async throws -> Response {
         let which = try (try request.formQuery()).get("checkpoint").map { text in

@@ -3,15 +3,7 @@ import RNNAPI
 
 /// What a user asks of a run: cancel, pause, resume, fork. The uid that asks is recorded.
 struct RunActionController {
-    let actions: RunActions
-    let forks: ForkService
-
-    func add(to router: Router<DaemonContext>) {
-        router.post("/v1/runs/:id/cancel", use: cancel)
-        router.post("/v1/runs/:id/pause", use: pause)
-        router.post("/v1/runs/:id/resume", use: resume)
-        router.post("/v1/runs/:id/fork", use: fork)
-    }
+    let actions: RunActions, forks: ForkService
 
     @Sendable func cancel(_ request: Request, context: DaemonContext) async throws -> Response {
         JSONResponse.make(try actions.cancel(try context.runID(), uid: await context.peerUID()))

@@ -5,18 +5,7 @@ import RNNStore
 
 /// Runs as records: submit, list, one run in full, edit, delete, and the comparison of several.
 struct RunController {
-    let store: Store
-    let catalog: RunCatalog
-    let runs: RunService
-
-    func add(to router: Router<DaemonContext>) {
-        router.post("/v1/runs", use: submit)
-        router.get("/v1/runs", use: list)
-        router.get("/v1/runs/:id", use: get)
-        router.patch("/v1/runs/:id", use: edit)
-        router.delete("/v1/runs/:id", use: delete)
-        router.get("/v1/compare", use: compare)
-    }
+    let store: Store, catalog: RunCatalog, runs: RunService
 
     @Sendable func submit(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(SubmitRequest.self, limit: context.maxUploadSize)

@@ -8,16 +8,7 @@ import RNNSupport
 
 /// What a run recorded and reports: metric series, checkpoints, events, and the live progress stream.
 struct RunHistoryController {
-    let store: Store
-    let catalog: RunCatalog
-    let hub: EventHub
-
-    func add(to router: Router<DaemonContext>) {
-        router.get("/v1/runs/:id/metrics/:name", use: series)
-        router.get("/v1/runs/:id/checkpoints", use: checkpoints)
-        router.get("/v1/runs/:id/events", use: events)
-        router.get("/v1/runs/:id/stream", use: stream)
-    }
+    let store: Store, catalog: RunCatalog, hub: EventHub
 
     @Sendable func series(_ request: Request, context: DaemonContext) async throws -> Response {
         let id = try context.runID()

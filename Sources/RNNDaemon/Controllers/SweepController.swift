@@ -5,13 +5,6 @@ import RNNAPI
 struct SweepController {
     let sweeps: SweepControl
 
-    func add(to router: Router<DaemonContext>) {
-        router.post("/v1/sweeps", use: submit)
-        router.get("/v1/sweeps", use: list)
-        router.get("/v1/sweeps/:id", use: get)
-        router.post("/v1/sweeps/:id/cancel", use: cancel)
-    }
-
     @Sendable func submit(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(SweepRequest.self, limit: context.maxUploadSize)
         return JSONResponse.make(try await sweeps.submit(body, uid: await context.peerUID()), status: .created)

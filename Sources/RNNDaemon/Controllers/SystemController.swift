@@ -7,17 +7,7 @@ import RNNStore
 
 /// Liveness, the API document, Prometheus metrics and the database backup.
 struct SystemController {
-    let store: Store
-    let hub: EventHub
-    let directory: StateDirectory
-    let logger: Logger
-
-    func add(to router: Router<DaemonContext>) {
-        router.get("/healthz", use: health)
-        router.get("/openapi.yaml", use: document)
-        router.get("/metrics", use: metrics)
-        router.get("/v1/backup", use: backup)
-    }
+    let store: Store, hub: EventHub, directory: StateDirectory, logger: Logger
 
     @Sendable func health(_ request: Request, context: DaemonContext) async throws -> Response {
         let counts = try store.runCounts()

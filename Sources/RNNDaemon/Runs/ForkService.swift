@@ -6,12 +6,8 @@ import RNNTraining
 
 /// Forks: a new run that continues from one of another run's checkpoints with changed training keys.
 struct ForkService: Sendable {
-    let store: Store
-    let catalog: RunCatalog
-    let models: ModelService
-    let scheduler: Scheduler
-    let directory: StateDirectory
-    let logger: Logger
+    let store: Store, catalog: RunCatalog, models: ModelService, scheduler: Scheduler
+    let directory: StateDirectory, logger: Logger
     let cores = ProcessInfo.processInfo.activeProcessorCount
 
     /// A new run that starts from one of `parentID`'s checkpoints with changed training keys. The

@@ -6,13 +6,8 @@ import RNNTraining
 
 /// Runs as records: submit (everything checked before anything is stored), edit, delete.
 struct RunService: Sendable {
-    let store: Store
-    let catalog: RunCatalog
-    let datasets: DatasetService
-    let scheduler: Scheduler
-    let directory: StateDirectory
-    let settings: DaemonSettings
-    let logger: Logger
+    let store: Store, catalog: RunCatalog, datasets: DatasetService, scheduler: Scheduler
+    let directory: StateDirectory, settings: DaemonSettings, logger: Logger
     /// The machine's cores: a run asking for more workers is clamped to them, with a notice.
     let cores = ProcessInfo.processInfo.activeProcessorCount
 

@@ -11,11 +11,6 @@ struct WebViewController {
     /// The loopback listener's address (`api.tcp_listen`), nil when the listener is off.
     let listen: String?
 
-    /// Routes of the API (in the OpenAPI document): on every listener.
-    func addAPI(to router: Router<DaemonContext>) {
-        router.post("/v1/ui/tokens", use: mintToken)
-    }
-
     /// The pages: on the loopback listener only (a browser cannot open the Unix socket).
     func addPages(to router: Router<DaemonContext>) {
         router.get("/ui/login", use: login)
