@@ -330,6 +330,26 @@ import RNNSupport
         }
     }
 
+    /// A JSON Lines file sorted by class: the run's events say how the validation split was drawn and what
+    /// each class holds in each part.
+    @Test func theValidationSplitIsRecordedAsANotice() async throws {
+        let rig = try Rig()
+        defer { rig.removeDirectory() }
+        let lines = (0..<40).map { i in #"{"input": [[\#(i)], [\#(i % 3)]], "target": \#(i / 20)}"# }.joined(separator: "\n")
+        try await rig.app.test(.router) { client in
+            let dataset = try await client.execute(uri: "/v1/datasets?name=sorted.jsonl&kind=jsonl", method: .post, body: ByteBuffer(string: lines)) { response in
+                try Self.decode(DatasetInfo.self, response)
+            }
+            let run = try await Self.submit(client, dataset: dataset.sha256, config: [
+                "task": .string("classification"), "seq_len": .int(2), "batch_size": .int(4), "hidden_size": .int(4), "max_steps": .int(2),
+                "workers": .int(1), "val_fraction": .double(0.25)])
+            try await client.execute(uri: "/v1/runs/\(run.id)/events", method: .get) { response in
+                let notices = try Self.decode([EventInfo].self, response).filter { $0.kind == .notice }.map(\.message)
+                #expect(notices == ["validation split: stratified by class (seed 1), 10 of 40 examples; per class (training/validation): 0: 15/5, 1: 15/5"], "\(notices)")
+            }
+        }
+    }
+
     @Test func sweepsAreSubmittedListedAndCancelled() async throws {
         let rig = try Rig()
         defer { rig.removeDirectory() }

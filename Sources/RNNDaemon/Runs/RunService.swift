@@ -57,9 +57,10 @@ struct RunService: Sendable {
             throw APIFailure.badRequest("dataset_name must have 1 to 200 characters", field: "dataset_name")
         }
         let reportedName = request.datasetName ?? dataset.name
-        try await offload { [settings] in
+        notices += try await offload { [settings] in
             let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: reportedName, config: config)
             try MemoryEstimate(config: config, data: data).check(budgetMB: settings.memoryBudgetMB)
+            return data.notices
         }
         let name = request.name ?? "\(config.cell.rawValue)-\(config.layers)x\(config.hiddenSize)-\(dataset.name)"
         let run = NewRun(

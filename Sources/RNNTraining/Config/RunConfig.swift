@@ -51,6 +51,8 @@ public struct RunConfig: Sendable, Equatable {
     public var keepCheckpoints: Int { int("keep_checkpoints") }
     public var patience: Int { int("patience") }
     public var valFraction: Double { double("val_fraction") }
+    /// How the validation part is drawn (`auto` decides by the data).
+    public var valSplit: ValidationSplit { ValidationSplit(rawValue: string("val_split"))! }
     public var seed: UInt64 { UInt64(int("seed")) }
     public var inputColumns: [String] { list("input_columns") }
     public var targetColumns: [String] { list("target_columns") }

@@ -5,14 +5,19 @@ import RNNCore
 ///
 /// Every example has the same length T and width D. The target is, for classification, a class index
 /// (at the last step) or a list of T indices (one per step); for regression, a number or a list of
-/// numbers (a vector at the last step) or a list of T lists (one vector per step). The tail
-/// `val_fraction` of the lines is the validation split; training examples are shuffled every epoch by a
-/// generator derived from (seed, epoch).
+/// numbers (a vector at the last step) or a list of T lists (one vector per step). `val_fraction` of the
+/// examples is the validation split, drawn as `val_split` says (by default at random by the seed, stratified
+/// by class for classification); training examples are shuffled every epoch by a generator derived from
+/// (seed, epoch).
 public struct SequenceFile: TrainingData {
     let inputs: [[Float]]        // per example, [T, D] row-major
     let classTargets: [[Int32]]  // per example, [1] or [T]
     let valueTargets: [[Float]]  // per example, [O] or [T, O]
-    let trainCount: Int
+    /// The examples of each part, in file order.
+    let trainIndices: [Int]
+    let validationIndices: [Int]
+    /// How the split was drawn and what it holds (a notice the run records).
+    public let notices: [String]
     public let width: Int
     public let outputSize: Int
     public let targets: TargetMode
@@ -92,14 +97,31 @@ public struct SequenceFile: TrainingData {
         seqLen = shape.t
         targets = shape.perStep ? .everyStep : .lastStep
         batchSize = config.batchSize
-        let valCount = Int(Double(inputs.count) * config.valFraction)
-        trainCount = inputs.count - valCount
+        let perStepClasses = classification && shape.perStep
+        let mode: ValidationSplit = switch config.valSplit {
+        case .auto: classification && !perStepClasses ? .stratified : .random
+        case .stratified where !classification || perStepClasses:
+            throw TrainingError(.invalidConfig, "val_split: stratified needs one class per example (classification with a target at the last step); use random", key: "val_split")
+        case let mode: mode
+        }
+        let labels = classification && !perStepClasses ? classTargets.map { Int($0[0]) } : nil
+        (trainIndices, validationIndices) = ValidationSplit.split(mode, count: inputs.count, fraction: config.valFraction, seed: config.seed, classes: labels)
+        let trainCount = trainIndices.count
         shuffle = EpochShuffle(count: trainCount, seed: config.seed)
+        let how = mode == .tail ? "the tail of the file" : mode == .random ? "drawn at random (seed \(config.seed))" : "stratified by class (seed \(config.seed))"
+        if let labels, !forEvaluation {
+            // A class the model never trains on cannot be learned: its validation examples would only mislead.
+            let trained = Set(trainIndices.map { labels[$0] })
+            if let unseen = validationIndices.map({ labels[$0] }).filter({ !trained.contains($0) }).min() {
+                let count = validationIndices.filter { labels[$0] == unseen }.count
+                throw TrainingError(.invalidData, "\(name): class \(unseen) has \(count) example(s), all in the validation split (\(how)); it has none to train on — use val_split = stratified, or add training examples of it", key: "val_split")
+            }
+        }
         guard config.seqLen == shape.t else {
             throw TrainingError(.invalidConfig, "seq_len: the examples of \(name) have \(shape.t) steps; set seq_len = \(shape.t)", key: "seq_len")
         }
         if classification {
-            let largest = Int(classTargets[..<trainCount].flatMap { $0 }.max() ?? 0)
+            let largest = Int(trainIndices.lazy.flatMap { classTargets[$0] }.max() ?? 0)
             let count = config.numClasses > 0 ? config.numClasses : largest + 1
             if let (i, bad) = classTargets.enumerated().lazy.compactMap({ e in e.element.first { Int($0) >= count }.map { (e.offset, $0) } }).first {
                 throw TrainingError(.invalidData, "\(name): example \(i + 1) has class index \(bad), out of range for \(count) classes (num_classes)", key: "num_classes")
@@ -113,6 +135,18 @@ public struct SequenceFile: TrainingData {
         guard forEvaluation || trainCount >= batchSize else {
             throw TrainingError(.invalidData, "\(name): the training split has \(trainCount) examples, fewer than batch_size \(batchSize)", key: "batch_size")
         }
+        var notices: [String] = []
+        if !forEvaluation && !validationIndices.isEmpty {
+            var notice = "validation split: \(how), \(validationIndices.count) of \(inputs.count) examples"
+            if let labels {
+                let train = Dictionary(grouping: trainIndices) { labels[$0] }.mapValues(\.count)
+                let validation = Dictionary(grouping: validationIndices) { labels[$0] }.mapValues(\.count)
+                let counts = Set(train.keys).union(validation.keys).sorted().map { "\($0): \(train[$0] ?? 0)/\(validation[$0] ?? 0)" }
+                notice += "; per class (training/validation): " + counts.joined(separator: ", ")
+            }
+            notices.append(notice)
+        }
+        self.notices = notices
     }
 
     static func number(_ value: Any, what: String, fail: (String) -> TrainingError) throws -> Float {
@@ -131,7 +165,7 @@ public struct SequenceFile: TrainingData {
 
     public var input: DataInput { .features(count: width) }
     public var carriesState: Bool { false }
-    public var stepsPerEpoch: Int { trainCount / batchSize }
+    public var stepsPerEpoch: Int { trainIndices.count / batchSize }
     public var metadata: DataMetadata { DataMetadata(classes: classes) }
 
     /// Every example in file order, in batches of `batchSize` (evaluation of a trained model).
@@ -139,14 +173,13 @@ public struct SequenceFile: TrainingData {
         stride(from: 0, to: inputs.count, by: batchSize).map { batch(Array($0..<min($0 + batchSize, inputs.count))) }
     }
 
-    func order(epoch: Int) -> [Int] { shuffle.order(epoch: epoch) }
-
     public func trainingBatch(epoch: Int, index: Int) -> Batch<Float> {
-        batch(Array(order(epoch: epoch)[(index * batchSize)..<((index + 1) * batchSize)]))
+        let order = shuffle.order(epoch: epoch)  // positions in the training part
+        return batch(((index * batchSize)..<((index + 1) * batchSize)).map { trainIndices[order[$0]] })
     }
 
     public func validationBatches() -> [Batch<Float>] {
-        let indices = Array(trainCount..<inputs.count)
+        let indices = validationIndices
         return stride(from: 0, to: indices.count, by: batchSize).map { batch(Array(indices[$0..<min($0 + batchSize, indices.count)])) }
     }
 

@@ -23,6 +23,9 @@ public protocol TrainingData: Sendable {
     func validationBatches() -> [Batch<Float>]
     /// What must travel with the model to use it later: the vocabulary, the normalisation.
     var metadata: DataMetadata { get }
+    /// What a user should know about how the data was read (how the validation split was drawn, what it
+    /// holds): recorded as notices in the run's events.
+    var notices: [String] { get }
 }
 
 /// What a dataset feeds the network.
@@ -32,6 +35,8 @@ public enum DataInput: Sendable, Equatable {
 }
 
 extension TrainingData {
+    public var notices: [String] { [] }
+
     /// The network this data and `config` call for.
     public func networkSpec(_ config: RunConfig) -> NetworkSpec { modelShape.networkSpec(config) }
 
@@ -103,6 +108,9 @@ public enum DatasetLoader {
     }
 
     static func read(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig) throws -> any TrainingData {
+        if kind != .jsonl, config.valSplit == .random || config.valSplit == .stratified {
+            throw TrainingError(.invalidConfig, "val_split: \(kind == .text ? "a text" : "a time series") is validated on its tail (what follows what the model learned); \(config.valSplit.rawValue) splits are for JSON Lines examples", key: "val_split")
+        }
         switch (kind, config.task) {
         case (.text, .lm): return try TextCorpus(bytes: bytes, name: name, config: config)
         case (.csv, .regression): return try TimeSeriesCSV(bytes: bytes, name: name, config: config)

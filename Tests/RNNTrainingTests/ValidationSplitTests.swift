@@ -1,0 +1,68 @@
+import Foundation
+import RNNAPI
+import RNNCore
+@testable import RNNTraining
+import Testing
+
+/// How the validation part of JSON Lines examples is drawn: a file sorted by class validates on every class.
+@Suite struct ValidationSplitTests {
+    /// Three classes of 20 examples each, stored class by class (as labelled files often are).
+    static let sortedByClass: [UInt8] = Array((0..<60).map { i in
+        let label = i / 20
+        return #"{"input": [[\#(Double(i) / 60)], [\#(label)]], "target": \#(label)}"#
+    }.joined(separator: "\n").utf8)
+
+    func read(_ extra: [String: ConfigValue], bytes: [UInt8] = sortedByClass) throws -> SequenceFile {
+        var values: [String: ConfigValue] = ["task": .string("classification"), "seq_len": .int(2), "batch_size": .int(4), "max_steps": .int(1),
+                                             "val_fraction": .double(0.3)]
+        values.merge(extra) { $1 }
+        return try SequenceFile(bytes: bytes, name: "sorted.jsonl", config: try config(values))
+    }
+
+    func labels(_ data: SequenceFile, _ indices: [Int]) -> [Int: Int] {
+        Dictionary(grouping: indices) { Int(data.classTargets[$0][0]) }.mapValues(\.count)
+    }
+
+    @Test func classificationIsStratifiedByDefaultAndSaysSo() throws {
+        let data = try read([:])
+        #expect(labels(data, data.validationIndices) == [0: 6, 1: 6, 2: 6], "every class in proportion")
+        #expect(labels(data, data.trainIndices) == [0: 14, 1: 14, 2: 14])
+        #expect(Set(data.trainIndices).isDisjoint(with: data.validationIndices) && data.trainIndices.count + data.validationIndices.count == 60)
+        #expect(data.notices == ["validation split: stratified by class (seed 1), 18 of 60 examples; per class (training/validation): 0: 14/6, 1: 14/6, 2: 14/6"])
+        let again = try read([:])
+        #expect(again.validationIndices == data.validationIndices, "the same seed draws the same split")
+        #expect(try read(["seed": .int(2)]).validationIndices != data.validationIndices, "another seed another one")
+        // Training batches come from the training part only.
+        let trained = Set((0..<data.stepsPerEpoch).flatMap { step -> [Float] in
+            guard case .features(let x) = data.trainingBatch(epoch: 0, index: step).input else { return [] }
+            return stride(from: 0, to: x.count / 2, by: 1).map { x[$0] }  // step 0 of each row: the example's own value
+        })
+        #expect(trained.isDisjoint(with: data.validationIndices.map { Float(Double($0) / 60) }))
+    }
+
+    @Test func aTailSplitThatHoldsAWholeClassIsRefusedNamingIt() throws {
+        let error = #expect(throws: TrainingError.self) { try read(["val_split": .string("tail"), "val_fraction": .double(0.35)]) }
+        #expect(error?.key == "val_split")
+        #expect(error?.message == "sorted.jsonl: class 2 has 20 example(s), all in the validation split (the tail of the file); it has none to train on — use val_split = stratified, or add training examples of it",
+                "\(error?.message ?? "accepted")")
+        let tail = try read(["val_split": .string("tail")])
+        #expect(tail.validationIndices == Array(42..<60), "the tail is still there when asked for")
+    }
+
+    @Test func randomSplitsAndRefusals() throws {
+        let random = try read(["val_split": .string("random")])
+        #expect(random.validationIndices.count == 18 && random.validationIndices != Array(42..<60))
+        #expect(random.notices.first?.hasPrefix("validation split: drawn at random (seed 1), 18 of 60 examples; per class") == true)
+        let regression = Array((0..<40).map { #"{"input": [[\#($0)]], "target": \#($0)}"# }.joined(separator: "\n").utf8)
+        let stratified = #expect(throws: TrainingError.self) {
+            try read(["task": .string("regression"), "seq_len": .int(1), "val_split": .string("stratified")], bytes: regression)
+        }
+        #expect(stratified?.key == "val_split" && stratified?.message.hasPrefix("val_split: stratified needs one class per example") == true)
+        #expect(try read(["task": .string("regression"), "seq_len": .int(1)], bytes: regression).notices == ["validation split: drawn at random (seed 1), 12 of 40 examples"])
+        let text = #expect(throws: TrainingError.self) {
+            try DatasetLoader.load(kind: .text, bytes: Array(String(repeating: "abc ", count: 200).utf8), name: "t.txt",
+                                   config: try config(["val_split": .string("random"), "seq_len": .int(4), "batch_size": .int(2), "max_steps": .int(1)]))
+        }
+        #expect(text?.key == "val_split" && text?.message.hasPrefix("val_split: a text is validated on its tail") == true, "\(text?.message ?? "accepted")")
+    }
+}
