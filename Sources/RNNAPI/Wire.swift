@@ -38,6 +38,13 @@ public struct APIErrorBody: Codable, Sendable, Equatable {
         self.error = error
         self.field = field
     }
+
+    /// The refusal as a person reads it: the message, after the field it names unless the message already
+    /// starts with it (`lr: 11.0 is out of range …`, not `lr: lr: …`).
+    public var text: String {
+        guard let field, !error.hasPrefix(field + ":"), !error.hasPrefix(field + " ") else { return error }
+        return "\(field): \(error)"
+    }
 }
 
 public struct HealthInfo: Codable, Sendable, Equatable {

@@ -22,7 +22,7 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .unreachable(let location, let reason): "cannot reach rnnd at \(location) (\(reason))"
-        case .api(_, let body): body.field.map { "\($0): " + body.error } ?? body.error
+        case .api(_, let body): body.text
         case .badResponse(let why): "unexpected answer from rnnd: \(why)"
         case .localFile(let why): why
         }

@@ -34,7 +34,7 @@ func perform(_ body: () async throws -> Void) async throws {
             printError("rnnctl: nothing answers at \(location) (\(reason)). Is the service running? Try: systemctl status rnnd — or start rnnd, or pass --socket")
             throw ExitCode(Exit.unreachable)
         case .api(let status, let body):
-            printError("rnnctl: " + (body.field.map { "\($0): " } ?? "") + body.error + " (HTTP \(status))")
+            printError("rnnctl: " + body.text + " (HTTP \(status))")
             throw ExitCode(Exit.apiError)
         case .badResponse(let why):
             printError("rnnctl: \(why)")

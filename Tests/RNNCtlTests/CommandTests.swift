@@ -30,6 +30,14 @@ func expectRefusal(_ message: String, sourceLocation: SourceLocation = #_sourceL
 
 /// rnnctl's parsing and help, without a daemon.
 struct CommandTests {
+    /// A refusal names its field once: `lr: 11.0 is out of range …`, never `lr: lr: …`.
+    @Test func refusalsNameTheirFieldOnce() {
+        #expect(APIErrorBody(error: "lr: 11.0 is out of range (0.0, 10.0]", field: "lr").text == "lr: 11.0 is out of range (0.0, 10.0]")
+        #expect(APIErrorBody(error: "must be 1 to 200 characters", field: "name").text == "name: must be 1 to 200 characters")
+        #expect(APIErrorBody(error: "filter: unexpected end at 5", field: "filter").text == "filter: unexpected end at 5")
+        #expect(APIErrorBody(error: "no run 9").text == "no run 9")
+    }
+
     @Test func everyCommandHasHelpWithAnExample() throws {
         for command in RNNCtl.configuration.subcommands {
             let help = RNNCtl.helpMessage(for: command)

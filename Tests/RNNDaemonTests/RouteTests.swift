@@ -330,8 +330,8 @@ import RNNSupport
         }
     }
 
-    /// A JSON Lines file sorted by class: the run's events say how the validation split was drawn and what
-    /// each class holds in each part.
+    /// A JSON Lines file sorted by class, submitted without seq_len: the run takes the examples' length, and its
+    /// events say so, how the validation split was drawn and what each class holds in each part.
     @Test func theValidationSplitIsRecordedAsANotice() async throws {
         let rig = try Rig()
         defer { rig.removeDirectory() }
@@ -341,11 +341,16 @@ import RNNSupport
                 try Self.decode(DatasetInfo.self, response)
             }
             let run = try await Self.submit(client, dataset: dataset.sha256, config: [
-                "task": .string("classification"), "seq_len": .int(2), "batch_size": .int(4), "hidden_size": .int(4), "max_steps": .int(2),
+                "task": .string("classification"), "batch_size": .int(4), "hidden_size": .int(4), "max_steps": .int(2),
                 "workers": .int(1), "val_fraction": .double(0.25)])
             try await client.execute(uri: "/v1/runs/\(run.id)/events", method: .get) { response in
                 let notices = try Self.decode([EventInfo].self, response).filter { $0.kind == .notice }.map(\.message)
-                #expect(notices == ["validation split: stratified by class (seed 1), 10 of 40 examples; per class (training/validation): 0: 15/5, 1: 15/5"], "\(notices)")
+                #expect(notices == ["seq_len 2: the length of the examples of sorted.jsonl",
+                                    "validation split: stratified by class (seed 1), 10 of 40 examples; per class (training/validation): 0: 15/5, 1: 15/5"], "\(notices)")
+            }
+            try await client.execute(uri: "/v1/runs/\(run.id)", method: .get) { response in
+                let detail = try Self.decode(RunDetail.self, response)
+                #expect(detail.config["seq_len"] == .int(2), "the run stores the length it trains with")
             }
         }
     }

@@ -47,12 +47,17 @@ struct RunService: Sendable {
         } else if asked > 0 {
             submitted["workers"] = .int(asked)
         }
+        let bytes = try datasets.bytes(dataset)
+        // JSON Lines say their own length: a submission that leaves seq_len out takes it from the file.
+        if dataset.kind == .jsonl, submitted["seq_len"] == nil, let longest = SequenceFile.longestExample(bytes) {
+            submitted["seq_len"] = .int(longest)
+            notices.append("seq_len \(longest): the length of the examples of \(request.datasetName ?? dataset.name)")
+        }
         let config = try RunConfig(submitted)
         if !config.hosts.isEmpty, let problem = MultiHostRun.problem(hosts: config.hosts, batchSize: config.batchSize, settings: settings.mpi) {
             throw APIFailure.badRequest(problem, field: "hosts")
         }
         if config.valFraction == 0 { notices.append("val_fraction is 0: this run has no validation, so no val_loss, no best checkpoint and no early stopping") }
-        let bytes = try datasets.bytes(dataset)
         if let given = request.datasetName, given.isEmpty || given.count > 200 {
             throw APIFailure.badRequest("dataset_name must have 1 to 200 characters", field: "dataset_name")
         }

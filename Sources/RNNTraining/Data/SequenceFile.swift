@@ -149,6 +149,14 @@ public struct SequenceFile: TrainingData {
         self.notices = notices
     }
 
+    /// The number of steps of the longest example of a JSON Lines file (nil when no line has an `input` list):
+    /// the `seq_len` a submission that leaves it out gets.
+    public static func longestExample(_ bytes: [UInt8]) -> Int? {
+        bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            ((try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any])?["input"].flatMap { ($0 as? [Any])?.count }
+        }.max()
+    }
+
     static func number(_ value: Any, what: String, fail: (String) -> TrainingError) throws -> Float {
         guard let n = value as? NSNumber, isNotBoolean(n), n.doubleValue.isFinite else {
             throw fail("\(what): \(value) is not a finite number")
