@@ -68,9 +68,11 @@ public struct EvaluateResponse: Codable, Sendable, Equatable {
     public var bitsPerChar: Double?
     public var accuracy: Double?
     public var count: Int
+    /// Text: how many targets were characters the model never trained on (the unknown-character id).
+    public var unknownCharacters: Int?
     public var checkpointStep: Int
-    public init(loss: Double, bitsPerChar: Double?, accuracy: Double?, count: Int, checkpointStep: Int) {
+    public init(loss: Double, bitsPerChar: Double?, accuracy: Double?, count: Int, unknownCharacters: Int? = nil, checkpointStep: Int) {
         (self.loss, self.bitsPerChar, self.accuracy, self.count) = (loss, bitsPerChar, accuracy, count)
-        self.checkpointStep = checkpointStep
+        (self.unknownCharacters, self.checkpointStep) = (unknownCharacters, checkpointStep)
     }
 }

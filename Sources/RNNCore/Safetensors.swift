@@ -16,6 +16,8 @@ public enum Safetensors {
 
     public static let configKey = "rnnd.config"
     public static let vocabularyKey = "rnnd.vocab"
+    /// Text models: the unknown character's id (one past `rnnd.vocab`), as decimal text.
+    public static let unknownIDKey = "rnnd.unknown_id"
 
     /// Encodes `parameters` (laid out as `network.layout`) with `metadata`.
     public static func encode<Scalar: RNNScalar>(

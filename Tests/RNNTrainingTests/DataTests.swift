@@ -28,8 +28,21 @@ import Testing
         let invalid = Array("hello wor".utf8) + [0xC3, 0x28] + Array("ld".utf8)
         #expect(dataError { try TextCorpus(bytes: invalid, name: "u.txt", config: c) }?.message == "u.txt: invalid UTF-8 at byte offset 9")
         #expect(dataError { try TextCorpus(bytes: Array("abc".utf8), name: "s.txt", config: c) }?.key == "seq_len")
-        let unseen = Array(String(repeating: "abcd", count: 20).utf8) + Array("zzzz".utf8)
-        #expect(dataError { try TextCorpus(bytes: unseen, name: "v.txt", config: c) }?.message.contains("\"z\"") == true)
+    }
+
+    /// A corpus whose tail holds characters its head never uses (real corpora always do) is not refused: they
+    /// read as the unknown-character id, one past the vocabulary, counted in a notice.
+    @Test func charactersOnlyTheValidationSplitUsesReadAsTheUnknownCharacter() throws {
+        let c = try config(["max_steps": .int(1), "batch_size": .int(2), "seq_len": .int(3), "val_fraction": .double(0.1)])
+        let text = Array(String(repeating: "abcd", count: 20).utf8) + Array("zz[z".utf8)
+        let corpus = try TextCorpus(bytes: text, name: "v.txt", config: c)
+        #expect(corpus.vocabulary.map { String(Character($0)) } == ["a", "b", "c", "d"] && corpus.unknownID == 4)
+        #expect(corpus.outputSize == 5 && corpus.input == .tokens(vocabularySize: 5), "the unknown character has its own id and output")
+        #expect(corpus.validation.suffix(4) == [4, 4, 4, 4], "z and [ both read as the unknown id")
+        #expect(corpus.notices == [#"the validation split has 4 character(s) the training split never uses (2 distinct: "[" (U+5B) ×1, "z" (U+7A) ×3); they read as the unknown-character id, and their loss counts"#],
+                "\(corpus.notices)")
+        #expect(corpus.metadata.unknownID == 4)
+        #expect(try TextCorpus(bytes: Array(String(repeating: "abcd", count: 21).utf8), name: "w.txt", config: c).notices.isEmpty)
     }
 
     // MARK: CSV

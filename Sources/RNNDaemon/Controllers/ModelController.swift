@@ -52,6 +52,6 @@ struct ModelController {
                                   : try model.evaluate(data: bytes, name: dataset.name, kind: dataset.kind)
         }
         return JSONResponse.make(EvaluateResponse(loss: result.loss, bitsPerChar: result.bitsPerChar, accuracy: result.accuracy,
-                                                  count: result.count, checkpointStep: step))
+                                                  count: result.count, unknownCharacters: result.unknownCharacters, checkpointStep: step))
     }
 }

@@ -3,14 +3,20 @@ import RNNCore
 
 /// A UTF-8 text for a character-level language model (char-rnn batching).
 ///
-/// The vocabulary is the set of Unicode scalars of the training split (sorted by code point). The training
+/// The vocabulary is the set of Unicode scalars of the training split (sorted by code point), plus one
+/// unknown-character id after them: a character of the validation split the training split never uses reads
+/// as that id (its loss counts; a notice says how many there were), as any such character of text a model
+/// later evaluates or is primed with. Sampling never emits it. The training
 /// split is cut into B contiguous streams; step k of an epoch reads characters [k·T, k·T + T] of every
 /// stream (T inputs, T next-character targets), so the recurrent state carries from one step to the next
 /// and is reset at each epoch. The validation split is the tail `val_fraction` of the text, read the same
 /// way with as many streams as it allows (at most B).
 public struct TextCorpus: TrainingData {
     public let vocabulary: [Unicode.Scalar]
+    /// The unknown character's id: one past the vocabulary.
+    public var unknownID: Int32 { Int32(vocabulary.count) }
     let train: [Int32]
+    public let notices: [String]
     let validation: [Int32]
     public let batchSize: Int
     public let seqLen: Int
@@ -25,14 +31,20 @@ public struct TextCorpus: TrainingData {
         let index = Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1, Int32($0)) })
         self.vocabulary = vocabulary
         train = trainScalars.map { index[$0]! }
-        var validation: [Int32] = []
-        for (offset, s) in scalars[(scalars.count - valCount)...].enumerated() {
-            guard let id = index[s] else {
-                throw TrainingError(.invalidData, "\(name): the validation split (character \(scalars.count - valCount + offset)) contains \(TextCorpus.describe(s)), which the training split never uses; lower val_fraction or use a text whose tail shares the training vocabulary", key: "val_fraction")
-            }
-            validation.append(id)
+        let unknown = Int32(vocabulary.count)
+        var unseen: [Unicode.Scalar: Int] = [:]
+        validation = scalars[(scalars.count - valCount)...].map { s in
+            if let id = index[s] { return id }
+            unseen[s, default: 0] += 1
+            return unknown
         }
-        self.validation = validation
+        if unseen.isEmpty {
+            notices = []
+        } else {
+            let listed = unseen.keys.sorted { $0.value < $1.value }
+            let shown = listed.prefix(10).map { "\(TextCorpus.describe($0)) ×\(unseen[$0]!)" }.joined(separator: ", ") + (listed.count > 10 ? ", …" : "")
+            notices = ["the validation split has \(unseen.values.reduce(0, +)) character(s) the training split never uses (\(listed.count) distinct: \(shown)); they read as the unknown-character id, and their loss counts"]
+        }
         batchSize = config.batchSize
         seqLen = config.seqLen
         let needed = batchSize * (seqLen + 1)
@@ -71,13 +83,17 @@ public struct TextCorpus: TrainingData {
         s.properties.isWhitespace || s.value < 32 ? String(format: "U+%04X", s.value) : "\"\(Character(s))\" (U+\(String(s.value, radix: 16, uppercase: true)))"
     }
 
-    public var input: DataInput { .tokens(vocabularySize: vocabulary.count) }
-    public var outputSize: Int { vocabulary.count }
+    public var input: DataInput { .tokens(vocabularySize: vocabulary.count + 1) }
+    public var outputSize: Int { vocabulary.count + 1 }
     public var loss: LossKind { .crossEntropy }
     public var targets: TargetMode { .everyStep }
     public var carriesState: Bool { true }
     public var stepsPerEpoch: Int { (train.count / batchSize - 1) / seqLen }
-    public var metadata: DataMetadata { DataMetadata(vocabulary: vocabulary.map { String(Character($0)) }) }
+    public var metadata: DataMetadata {
+        var m = DataMetadata(vocabulary: vocabulary.map { String(Character($0)) })
+        m.unknownID = Int(unknownID)
+        return m
+    }
 
     public func trainingBatch(epoch: Int, index: Int) -> Batch<Float> {
         TextCorpus.streamBatch(train, streams: batchSize, seqLen: seqLen, chunk: index)

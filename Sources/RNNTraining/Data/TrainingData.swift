@@ -78,6 +78,9 @@ public struct ModelShape: Codable, Sendable, Equatable {
 public struct DataMetadata: Sendable, Equatable, Codable {
     /// Text: the vocabulary, index = token id (each entry one Unicode scalar).
     public var vocabulary: [String]?
+    /// Text: the id of the unknown character (one past the vocabulary), which stands for every character the
+    /// training split never used; nil in models from before it existed (they refuse such characters).
+    public var unknownID: Int?
     /// CSV: the input and target columns with the z-score normalisation fitted on the training split.
     public var inputColumns: [String]?
     public var targetColumns: [String]?

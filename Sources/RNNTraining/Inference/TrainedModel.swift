@@ -27,6 +27,7 @@ public struct TrainedModel: Sendable {
     public func safetensors() -> [UInt8] {
         var meta = [Safetensors.configKey: String(decoding: config.json, as: UTF8.self)]
         if let vocabulary = metadata.vocabulary { meta[Safetensors.vocabularyKey] = Safetensors.vocabularyJSON(vocabulary) }
+        if let unknown = metadata.unknownID { meta[Safetensors.unknownIDKey] = String(unknown) }
         return Safetensors.encode(network: network, parameters: UnsafeBufferPointer(parameters.buffer), metadata: meta)
     }
 
@@ -39,13 +40,16 @@ public struct TrainedModel: Sendable {
         return Dictionary(uniqueKeysWithValues: vocabulary.enumerated().map { ($1.unicodeScalars.first!, Int32($0)) })
     }
 
+    /// The ids of `text`: a character the model never trained on is the unknown-character id (a model from
+    /// before it existed refuses it, naming it and its offset).
     func tokens(_ text: String, what: String) throws -> [Int32] {
         let index = try vocabularyIndex()
         return try text.unicodeScalars.enumerated().map { offset, s in
-            guard let id = index[s] else {
+            if let id = index[s] { return id }
+            guard let unknown = metadata.unknownID else {
                 throw TrainingError(.invalidData, "\(what): character \(TextCorpus.describe(s)) at offset \(offset) is not in the model's vocabulary")
             }
-            return id
+            return Int32(unknown)
         }
     }
 
@@ -65,7 +69,7 @@ public struct TrainedModel: Sendable {
         var out = prime
         var last = Array(ws.lastOutputs.suffix(network.spec.outputSize))
         for i in 0..<length {
-            let next = TrainedModel.draw(last, temperature: temperature, topK: topK, rng: &rng)
+            let next = TrainedModel.draw(last, temperature: temperature, topK: topK, excluding: metadata.unknownID, rng: &rng)
             out += vocabulary[next]
             if i == length - 1 { break }
             _ = network.forward(parameters: parameters.pointer, batch: Batch(batchSize: 1, seqLen: 1, input: .tokens([Int32(next)]), target: .none), workspace: ws)
@@ -75,9 +79,12 @@ public struct TrainedModel: Sendable {
         return out
     }
 
-    static func draw(_ probabilities: [Float], temperature: Double, topK: Int?, rng: inout Xoshiro256) -> Int {
+    /// One id drawn from `probabilities` at `temperature`, among the `topK` likeliest; never `excluding` (the
+    /// unknown character, which stands for no character at all).
+    static func draw(_ probabilities: [Float], temperature: Double, topK: Int?, excluding: Int? = nil, rng: inout Xoshiro256) -> Int {
         // p^(1/T) renormalised is the softmax of logits / T.
         var weights = probabilities.map { Double($0) > 0 ? Foundation.exp(Foundation.log(Double($0)) / temperature) : 0 }
+        if let excluding, excluding < weights.count { weights[excluding] = 0 }
         if let topK, topK < weights.count {
             let cut = weights.sorted(by: >)[topK - 1]
             var kept = 0
@@ -97,6 +104,7 @@ public struct TrainedModel: Sendable {
         let scalars = try TextCorpus.decodeUTF8(bytes, name: name)
         let ids = try tokens(String(String.UnicodeScalarView(scalars)), what: name)
         guard ids.count >= 2 else { throw TrainingError(.invalidData, "\(name): needs at least two characters") }
+        let unknown = metadata.unknownID.map { u in ids.dropFirst().filter { $0 == Int32(u) }.count }
         let t = min(config.seqLen, ids.count - 1)
         let ws = Workspace<Float>(spec: network.spec, batchCapacity: 1, seqCapacity: t)
         var loss = LossSum()
@@ -109,7 +117,8 @@ public struct TrainedModel: Sendable {
             ws.carryState()
             position += n
         }
-        return Evaluation(loss: loss.mean, bitsPerChar: loss.mean / Foundation.log(2), accuracy: nil, count: Int(loss.count))
+        return Evaluation(loss: loss.mean, bitsPerChar: loss.mean / Foundation.log(2), accuracy: nil, count: Int(loss.count),
+                          unknownCharacters: unknown)
     }
 
     // MARK: series and sequences
@@ -186,4 +195,6 @@ public struct Evaluation: Sendable, Equatable {
     public var bitsPerChar: Double?
     public var accuracy: Double?
     public var count: Int
+    /// Text: how many of the targets were the unknown character (their loss counts).
+    public var unknownCharacters: Int? = nil
 }
