@@ -70,9 +70,14 @@ public struct EvaluateResponse: Codable, Sendable, Equatable {
     public var count: Int
     /// Text: how many targets were characters the model never trained on (the unknown-character id).
     public var unknownCharacters: Int?
+    /// The best constant prediction on the same targets (the data's own class frequencies or mean): its loss,
+    /// and the majority class's accuracy. A model that does not beat it learned nothing.
+    public var baselineLoss: Double?
+    public var baselineAccuracy: Double?
     public var checkpointStep: Int
-    public init(loss: Double, bitsPerChar: Double?, accuracy: Double?, count: Int, unknownCharacters: Int? = nil, checkpointStep: Int) {
+    public init(loss: Double, bitsPerChar: Double?, accuracy: Double?, count: Int, unknownCharacters: Int? = nil, baselineLoss: Double? = nil,
+                baselineAccuracy: Double? = nil, checkpointStep: Int) {
         (self.loss, self.bitsPerChar, self.accuracy, self.count) = (loss, bitsPerChar, accuracy, count)
-        (self.unknownCharacters, self.checkpointStep) = (unknownCharacters, checkpointStep)
+        (self.unknownCharacters, self.baselineLoss, self.baselineAccuracy, self.checkpointStep) = (unknownCharacters, baselineLoss, baselineAccuracy, checkpointStep)
     }
 }

@@ -153,7 +153,7 @@ import Yams
                                   metrics: [[Self.summary], []]), against: "Comparison", complete: true)
         try Self.check(SampleResponse(text: "abc", checkpointStep: 5), against: "SampleResponse", complete: true)
         try Self.check(ForecastResponse(columns: ["t"], values: [[1.5], [.nan]], checkpointStep: 5), against: "ForecastResponse", complete: true)
-        try Self.check(EvaluateResponse(loss: 1.2, bitsPerChar: 1.7, accuracy: 0.5, count: 9, unknownCharacters: 1, checkpointStep: 5), against: "EvaluateResponse", complete: true)
+        try Self.check(EvaluateResponse(loss: 1.2, bitsPerChar: 1.7, accuracy: 0.5, count: 9, unknownCharacters: 1, baselineLoss: 1.9, baselineAccuracy: 0.3, checkpointStep: 5), against: "EvaluateResponse", complete: true)
         try Self.check(EvaluateResponse(loss: .nan, bitsPerChar: nil, accuracy: nil, count: 9, checkpointStep: 5), against: "EvaluateResponse", complete: false)
         for kind in ProgressKind.allCases {
             try Self.check(ProgressEvent(kind: kind, step: 1, epoch: 0, trainLoss: 2, lr: 0.1, tokensPerSecond: 5, metrics: ["val_loss": .nan],

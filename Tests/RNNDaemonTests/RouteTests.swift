@@ -308,6 +308,7 @@ import RNNSupport
                                      body: try Self.json(EvaluateRequest(dataset: dataset.sha256))) { response in
                 let result = try Self.decode(EvaluateResponse.self, response)
                 #expect(result.count == Self.corpus.count - 1 && result.loss > 0 && result.bitsPerChar != nil)
+                #expect(result.baselineLoss.map { $0 > 0 } == true && result.unknownCharacters == 0, "the unigram baseline beside the model")
             }
             try await client.execute(uri: "/v1/runs/\(run.id)/forecast", method: .post, body: try Self.json(ForecastRequest(steps: 3))) { response in
                 #expect(response.status.code / 100 == 4, "a language model has no forecast: \(String(buffer: response.body))")

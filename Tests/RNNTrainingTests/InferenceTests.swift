@@ -41,6 +41,8 @@ import Testing
         let unknown = try model.evaluate(text: Array("the rainé é".utf8), name: "x.txt")
         #expect(unknown.unknownCharacters == 2 && unknown.count == 10 && unknown.loss.isFinite, "unseen characters are counted and their loss included")
         #expect(result.unknownCharacters == 0)
+        let baseline = try #require(result.baseline, "the text's own character frequencies beside the model")
+        #expect(baseline.loss > 0 && baseline.loss < log(Double(model.network.spec.outputSize)) && baseline.accuracy != nil)
     }
 
     @Test func exportLoadsBackIntoTheSameNetwork() throws {

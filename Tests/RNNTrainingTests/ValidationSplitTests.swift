@@ -2,6 +2,7 @@ import Foundation
 import RNNAPI
 import RNNCore
 @testable import RNNTraining
+import RNNSupport
 import Testing
 
 /// How the validation part of JSON Lines examples is drawn: a file sorted by class validates on every class.
@@ -64,5 +65,35 @@ import Testing
                                    config: try config(["val_split": .string("random"), "seq_len": .int(4), "batch_size": .int(2), "max_steps": .int(1)]))
         }
         #expect(text?.key == "val_split" && text?.message.hasPrefix("val_split: a text is validated on its tail") == true, "\(text?.message ?? "accepted")")
+    }
+}
+
+/// The trivial predictor beside every validation: what a model must beat to have learned anything.
+@Suite struct BaselineTests {
+    @Test func thePriorAndTheMeanOnTheValidationTargets() {
+        let classes = Baseline(classPrior: [0, 0, 0, 1], count: 2,
+                               on: [Batch(batchSize: 2, seqLen: 1, input: .features([0, 0]), target: .classes([0, 1]))])
+        // Add-one smoothed prior [4, 2] / 6; the majority class 0 is right on one of the two targets.
+        #expect(abs(classes.loss - -(log(2.0 / 3) + log(1.0 / 3)) / 2) < 1e-12 && classes.accuracy == 0.5)
+        let values = Baseline(mean: [1, 10, 3, 30], outputs: 2,
+                              on: [Batch(batchSize: 2, seqLen: 1, input: .features([0, 0]), target: .values([2, 20, 4, 20]))])
+        // Means (2, 20); squared errors 0, 0, 4, 0.
+        #expect(values.loss == 1 && values.accuracy == nil)
+    }
+
+    @Test func validationsReportTheBaselineBesideTheModel() throws {
+        let c = try config(["task": .string("classification"), "seq_len": .int(2), "batch_size": .int(6), "max_steps": .int(2), "eval_every": .int(2),
+                            "hidden_size": .int(4), "workers": .int(1), "val_fraction": .double(0.3)])
+        let data = try SequenceFile(bytes: ValidationSplitTests.sortedByClass, name: "sorted.jsonl", config: c)
+        let reported = Locked<[String: Double]>([:])
+        let trainer = try Trainer(config: c, data: data, checkpointDirectory: nil) { event in
+            if case .validation(_, let metrics) = event { reported.withLock { $0 = metrics } }
+        }
+        _ = try trainer.run()
+        let metrics = reported.withLock { $0 }
+        // 14 training examples of each class: the prior is uniform, 6 of the 18 validation targets are class 0.
+        #expect(abs(metrics[MetricName.valLossBaseline]! - log(3.0)) < 1e-12, "\(metrics)")
+        #expect(abs(metrics[MetricName.valAccuracyBaseline]! - 6.0 / 18) < 1e-12)
+        #expect(metrics[MetricName.valLoss] != nil && metrics[MetricName.valAccuracy] != nil)
     }
 }

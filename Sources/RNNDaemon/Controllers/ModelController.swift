@@ -52,6 +52,7 @@ struct ModelController {
                                   : try model.evaluate(data: bytes, name: dataset.name, kind: dataset.kind)
         }
         return JSONResponse.make(EvaluateResponse(loss: result.loss, bitsPerChar: result.bitsPerChar, accuracy: result.accuracy,
-                                                  count: result.count, unknownCharacters: result.unknownCharacters, checkpointStep: step))
+                                                  count: result.count, unknownCharacters: result.unknownCharacters,
+                                                  baselineLoss: result.baseline?.loss, baselineAccuracy: result.baseline?.accuracy, checkpointStep: step))
     }
 }

@@ -18,6 +18,12 @@ public struct SequenceFile: TrainingData {
     let validationIndices: [Int]
     /// How the split was drawn and what it holds (a notice the run records).
     public let notices: [String]
+    public var validationBaseline: Baseline? {
+        guard !validationIndices.isEmpty else { return nil }
+        let batches = validationBatches()
+        if let classes { return Baseline(classPrior: trainIndices.flatMap { classTargets[$0] }, count: classes, on: batches) }
+        return Baseline(mean: trainIndices.flatMap { valueTargets[$0] }, outputs: outputSize, on: batches)
+    }
     public let width: Int
     public let outputSize: Int
     public let targets: TargetMode

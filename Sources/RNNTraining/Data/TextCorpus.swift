@@ -83,6 +83,11 @@ public struct TextCorpus: TrainingData {
         s.properties.isWhitespace || s.value < 32 ? String(format: "U+%04X", s.value) : "\"\(Character(s))\" (U+\(String(s.value, radix: 16, uppercase: true)))"
     }
 
+    /// The training split's character frequencies (the unigram model) on the validation targets.
+    public var validationBaseline: Baseline? {
+        validation.isEmpty ? nil : Baseline(classPrior: Array(train.dropFirst()), count: outputSize, on: validationBatches())
+    }
+
     public var input: DataInput { .tokens(vocabularySize: vocabulary.count + 1) }
     public var outputSize: Int { vocabulary.count + 1 }
     public var loss: LossKind { .crossEntropy }

@@ -26,6 +26,8 @@ public protocol TrainingData: Sendable {
     /// What a user should know about how the data was read (how the validation split was drawn, what it
     /// holds): recorded as notices in the run's events.
     var notices: [String] { get }
+    /// The trivial predictor on the validation split (nil: none is defined, or there is no validation).
+    var validationBaseline: Baseline? { get }
 }
 
 /// What a dataset feeds the network.
@@ -36,6 +38,7 @@ public enum DataInput: Sendable, Equatable {
 
 extension TrainingData {
     public var notices: [String] { [] }
+    public var validationBaseline: Baseline? { nil }
 
     /// The network this data and `config` call for.
     public func networkSpec(_ config: RunConfig) -> NetworkSpec { modelShape.networkSpec(config) }

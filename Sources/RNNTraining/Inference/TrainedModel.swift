@@ -117,8 +117,10 @@ public struct TrainedModel: Sendable {
             ws.carryState()
             position += n
         }
+        // The text's own character frequencies (the unigram model), on the same targets.
+        let targets = Batch<Float>(batchSize: 1, seqLen: ids.count - 1, input: .tokens(Array(ids.dropLast())), target: .classes(Array(ids.dropFirst())))
         return Evaluation(loss: loss.mean, bitsPerChar: loss.mean / Foundation.log(2), accuracy: nil, count: Int(loss.count),
-                          unknownCharacters: unknown)
+                          unknownCharacters: unknown, baseline: Baseline(classPrior: Array(ids.dropFirst()), count: network.spec.outputSize, on: [targets]))
     }
 
     // MARK: series and sequences
@@ -139,7 +141,12 @@ public struct TrainedModel: Sendable {
             guard file.width == metadata.shape?.featureCount else {
                 throw TrainingError(.invalidData, "\(name): examples have \(file.width) values per step; the model reads \(metadata.shape?.featureCount ?? 0)")
             }
-            return evaluate(file.allBatches())
+            let batches = file.allBatches()
+            var result = evaluate(batches)
+            // The best constant prediction on this file (its own class frequencies, or its own mean).
+            result.baseline = file.classes.map { Baseline(classPrior: file.classTargets.flatMap { $0 }, count: $0, on: batches) }
+                ?? Baseline(mean: file.valueTargets.flatMap { $0 }, outputs: file.outputSize, on: batches)
+            return result
         }
     }
 
@@ -197,4 +204,7 @@ public struct Evaluation: Sendable, Equatable {
     public var count: Int
     /// Text: how many of the targets were the unknown character (their loss counts).
     public var unknownCharacters: Int? = nil
+    /// The best constant prediction on the same targets: the data's own class (or character) frequencies, or
+    /// its mean (JSON Lines and text).
+    public var baseline: Baseline? = nil
 }

@@ -44,7 +44,12 @@ extension Trainer {
             }
             return metrics
         }
-        sink(.validation(step: state.step, metrics: metrics))
+        var reported = metrics
+        if let baseline = validationBaseline {
+            reported[MetricName.valLossBaseline] = baseline.loss
+            if config.task == .classification, let accuracy = baseline.accuracy { reported[MetricName.valAccuracyBaseline] = accuracy }
+        }
+        sink(.validation(step: state.step, metrics: reported))
         let valLoss = metrics[MetricName.valLoss]!
         if valLoss.isFinite && valLoss < (state.bestValLoss ?? .infinity) {
             state.bestValLoss = valLoss

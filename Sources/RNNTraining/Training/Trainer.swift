@@ -19,6 +19,8 @@ public final class Trainer: @unchecked Sendable {
     let schedule: LearningRateSchedule
     let replicas: [Replica]
     let validationWorkspace: Workspace<Float>
+    /// The trivial predictor on the validation split, reported beside every validation (computed once).
+    let validationBaseline: Baseline?
     let checkpointDirectory: URL?
     /// Whether the trainer deletes old checkpoint files itself (keep_checkpoints + best); rnnd's store
     /// does it instead, row first, so that a row never points to a deleted file.
@@ -66,6 +68,7 @@ public final class Trainer: @unchecked Sendable {
         }
         self.hosts = hosts
         validationWorkspace = Workspace(spec: network.spec, batchCapacity: data.batchSize, seqCapacity: data.seqLen)
+        validationBaseline = data.validationBaseline
         self.checkpointDirectory = checkpointDirectory
         self.deletesOldCheckpoints = deletesOldCheckpoints
         self.sink = sink

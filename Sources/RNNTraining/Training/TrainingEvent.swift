@@ -60,6 +60,11 @@ public enum MetricName {
     public static let valBPC = "val_bpc"
     /// Validation accuracy (classification).
     public static let valAccuracy = "val_accuracy"
+    /// The trivial baseline on the same validation targets, for comparison: the class prior (classification,
+    /// and the character frequencies of text) or the mean (regression) of the training split, and its
+    /// majority class's accuracy. A model that does not beat these learned nothing.
+    public static let valLossBaseline = "val_loss_baseline"
+    public static let valAccuracyBaseline = "val_accuracy_baseline"
     /// Mean forget-gate activation of LSTM layer l over the validation split.
     public static func forgetGate(layer: Int) -> String { "forget_gate_l\(layer)" }
     /// The fraction of LSTM layer l's forget-gate activations below 0.1 or above 0.9 (validation split).
@@ -74,8 +79,8 @@ public enum MetricName {
         for prefix in ["forget_gate_l", "forget_sat_l", gradientFlowPrefix] where name.hasPrefix(prefix) {
             if Int(name.dropFirst(prefix.count)) != nil { return true }
         }
-        return [trainLoss, gradNorm, lr, tokensPerSecond, epoch, wallTime, valLoss, valBPC, valAccuracy, stepSeconds,
-                communicationSeconds].contains(name)
+        return [trainLoss, gradNorm, lr, tokensPerSecond, epoch, wallTime, valLoss, valBPC, valAccuracy, valLossBaseline,
+                valAccuracyBaseline, stepSeconds, communicationSeconds].contains(name)
     }
 }
 
