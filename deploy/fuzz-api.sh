@@ -30,27 +30,32 @@ trap cleanup EXIT
 export RNND_SOCKET="$work/rnnd.sock"
 for _ in $(seq 100); do "$bin/rnnctl" status >/dev/null 2>&1 && break; sleep 0.1; done
 # Seeded before the fuzz, so that every operation is reached with identifiers that exist: datasets (one used
-# by no run, which can be deleted), a completed language model and a completed forecaster (checkpoints and
-# metrics), a failed run, a running one, a paused, a cancelled and a queued one behind it, and a sweep.
+# by no run, which can be deleted), a completed language model, completed forecasters and a completed sequence
+# classifier (checkpoints and metrics), a failed run, a running one, a paused, a cancelled and a queued one behind it, and a sweep.
 rnnctl() { "$bin/rnnctl" "$@"; }
 field() { python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 state() { rnnctl show "$1" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["run"]["state"])'; }
 python3 -c 'import math; print("t,y"); [print(f"{i},{10 + 3 * math.sin(i * 0.2):.6f}") for i in range(400)]' > "$work/series.csv"
+python3 -c 'import json; [print(json.dumps({"input": [[1 if i % 2 else -1], [0.5]], "target": i % 2})) for i in range(40)]' > "$work/sequences.jsonl"
 head -c 20000 /usr/share/common-licenses/GPL-2 > "$work/unused.txt"
 text=$(rnnctl upload /usr/share/common-licenses/GPL-3 -q)
 series=$(rnnctl upload "$work/series.csv" -q)
 unused=$(rnnctl upload "$work/unused.txt" -q)
+sequences=$(rnnctl upload "$work/sequences.jsonl" -q)
 small=(--set hidden_size=16 --set val_fraction=0.02 --set eval_every=10 --set checkpoint_every=10 --set workers=1)
 lm=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=20 --json | field id)
 forecaster=$(rnnctl submit --dataset "$series" "${small[@]}" --set input_columns=y --set target_columns=y --set seq_len=10 --set val_fraction=0.1 \
     --set batch_size=8 --set max_steps=20 --json | field id)
 forecaster2=$(rnnctl submit --dataset "$series" "${small[@]}" --set input_columns=y --set target_columns=y --set seq_len=12 --set val_fraction=0.1 \
     --set batch_size=8 --set max_steps=20 --json | field id)
+classifier=$(rnnctl submit --dataset "$sequences" "${small[@]}" --set task=classification --set val_fraction=0.2 --set batch_size=4 \
+    --set max_steps=20 --json | field id)
 failed=$(rnnctl submit --dataset "$text" "${small[@]}" --set optimizer=sgd --set lr=10 --set spike_factor=1.05 \
     --set max_rollbacks=0 --set max_steps=500 --json | field id)
 rnnctl watch "$lm" --json >/dev/null || true
 rnnctl watch "$forecaster" --json >/dev/null || true
 rnnctl watch "$forecaster2" --json >/dev/null || true
+rnnctl watch "$classifier" --json >/dev/null || true
 rnnctl watch "$failed" --json >/dev/null || true
 running=$(rnnctl submit --dataset "$text" "${small[@]}" --set max_steps=100000000 --json | field id)
 for _ in $(seq 300); do [ "$(state "$running")" = running ] && break; sleep 0.1; done
@@ -68,13 +73,13 @@ rnnctl pause "${spares[0]}" "${spares[1]}" >/dev/null
 sweep=$(rnnctl sweep submit --dataset "$text" --space 'lr=[0.01, 0.02]' --method grid "${small[@]}" --set max_steps=100000000 -q)
 runs="$lm,$forecaster,$failed,$running,$paused,$cancelled,$queued"
 states=$(for id in ${runs//,/ }; do state "$id"; done | sort | tr '\n' ' ')
-runs="$runs,$forecaster2,$(IFS=,; echo "${spares[*]}")"
+runs="$runs,$forecaster2,$classifier,$(IFS=,; echo "${spares[*]}")"
 if [ "$states" != "cancelled completed completed failed paused queued running " ]; then
     echo "fuzz-api: the seeded runs $runs are in the states $states, not one in each state" >&2; cat "$work/rnnd.log" >&2; exit 1
 fi
 echo "fuzz-api: seeded runs $runs (states: $states), sweep $sweep, datasets ${text:0:12} ${series:0:12} ${unused:0:12}"
 "$venv/bin/python" deploy/fuzz_support.py patch Sources/RNNAPI/openapi.yaml "$work/openapi.yaml" --runs "$runs" --sweeps "$sweep" \
-    --datasets "$text,$series,$unused" --text-dataset "$text" --series-dataset "$series"
+    --datasets "$text,$series,$unused,$sequences" --text-dataset "$text" --series-dataset "$series" --sequence-dataset "$sequences"
 status=0
 "$venv/bin/schemathesis" --config-file deploy/schemathesis.toml run "$work/openapi.yaml" --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance --max-examples "$examples" \

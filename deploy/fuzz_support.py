@@ -55,6 +55,7 @@ def patch(args):
     body("/v1/runs/{id}/sample", "post", [{"prime": "The ", "length": 20, "seed": 1}])
     body("/v1/runs/{id}/forecast", "post", [{"steps": 3}])
     body("/v1/runs/{id}/evaluate", "post", [{"dataset": args.text_dataset}, {"dataset": args.series_dataset}])
+    body("/v1/runs/{id}/predict", "post", [{"dataset": args.sequence_dataset, "top_k": 2}])
     body("/v1/sweeps", "post", [{"dataset": args.text_dataset, "space": ["lr=[0.01, 0.02]"], "method": "grid", "config": small}])
     with open(args.out, "w") as f:
         yaml.safe_dump(doc, f, sort_keys=False)
@@ -143,7 +144,7 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("patch")
     p.add_argument("doc"); p.add_argument("out")
-    for name in ("--runs", "--sweeps", "--datasets", "--text-dataset", "--series-dataset"):
+    for name in ("--runs", "--sweeps", "--datasets", "--text-dataset", "--series-dataset", "--sequence-dataset"):
         p.add_argument(name, required=True)
     p.set_defaults(run=patch)
     r = sub.add_parser("report")

@@ -81,3 +81,48 @@ public struct EvaluateResponse: Codable, Sendable, Equatable {
         (self.unknownCharacters, self.baselineLoss, self.baselineAccuracy, self.checkpointStep) = (unknownCharacters, baselineLoss, baselineAccuracy, checkpointStep)
     }
 }
+
+/// POST /v1/runs/{id}/predict: the model's predictions for every example of an uploaded JSON Lines file
+/// (`target` may be left out).
+public struct PredictRequest: APIRequest, Equatable {
+    public static let fields: Set<String> = ["dataset", "checkpoint", "top_k"]
+    public var dataset: String
+    public var checkpoint: CheckpointChoice?
+    /// Classification: how many of the likeliest classes each prediction lists (default 3).
+    public var topK: Int?
+    public init(dataset: String, checkpoint: CheckpointChoice? = nil, topK: Int? = nil) {
+        (self.dataset, self.checkpoint, self.topK) = (dataset, checkpoint, topK)
+    }
+}
+
+/// A class and the model's probability of it.
+public struct ClassProbability: Codable, Sendable, Equatable {
+    public var `class`: Int
+    public var probability: Double
+    public init(class: Int, probability: Double) { (self.class, self.probability) = (`class`, probability) }
+}
+
+/// One example's prediction. Classification with one target: `class`, its `probability` and the `top` classes;
+/// with a target at every step: `classes` and their `probabilities`, one per step. Regression: `values` (one
+/// vector), or `steps` (one vector per step), in the data's units.
+public struct PredictionInfo: Codable, Sendable, Equatable {
+    public var `class`: Int?
+    public var probability: Double?
+    public var top: [ClassProbability]?
+    public var classes: [Int]?
+    public var probabilities: [Double]?
+    public var values: [Double]?
+    public var steps: [[Double]]?
+    public init(class: Int? = nil, probability: Double? = nil, top: [ClassProbability]? = nil, classes: [Int]? = nil,
+                probabilities: [Double]? = nil, values: [Double]? = nil, steps: [[Double]]? = nil) {
+        (self.class, self.probability, self.top, self.classes) = (`class`, probability, top, classes)
+        (self.probabilities, self.values, self.steps) = (probabilities, values, steps)
+    }
+}
+
+public struct PredictResponse: Codable, Sendable, Equatable {
+    /// One per example, in the file's order.
+    public var predictions: [PredictionInfo]
+    public var checkpointStep: Int
+    public init(predictions: [PredictionInfo], checkpointStep: Int) { (self.predictions, self.checkpointStep) = (predictions, checkpointStep) }
+}

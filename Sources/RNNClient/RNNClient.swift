@@ -224,6 +224,7 @@ public struct RNNClient: Sendable {
     public func sample(_ id: Int64, _ request: SampleRequest) async throws -> SampleResponse { try await call(.POST, "/v1/runs/\(id)/sample", body: request) }
     public func forecast(_ id: Int64, _ request: ForecastRequest) async throws -> ForecastResponse { try await call(.POST, "/v1/runs/\(id)/forecast", body: request) }
     public func evaluate(_ id: Int64, _ request: EvaluateRequest) async throws -> EvaluateResponse { try await call(.POST, "/v1/runs/\(id)/evaluate", body: request) }
+    public func predict(_ id: Int64, _ request: PredictRequest) async throws -> PredictResponse { try await call(.POST, "/v1/runs/\(id)/predict", body: request) }
 
     /// The run's live progress (Server-Sent Events) until the run reaches a final state.
     public func stream(_ id: Int64) async throws -> AsyncThrowingStream<ProgressEvent, Error> {

@@ -48,6 +48,7 @@ extension Daemon {
         router.post("/v1/runs/:id/sample", use: models.sample)
         router.post("/v1/runs/:id/forecast", use: models.forecast)
         router.post("/v1/runs/:id/evaluate", use: models.evaluate)
+        router.post("/v1/runs/:id/predict", use: models.predict)
 
         router.post("/v1/sweeps", use: sweeps.submit)
         router.get("/v1/sweeps", use: sweeps.list)

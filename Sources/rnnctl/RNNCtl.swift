@@ -17,7 +17,7 @@ struct RNNCtl: AsyncParsableCommand {
         version: BuildInfo.describe("rnnctl"),
         subcommands: [Submit.self, Upload.self, Status.self, Watch.self, Cancel.self, Pause.self, Resume.self, Fork.self,
                       Tag.self, Rename.self, Note.self, Runs.self, Show.self, Compare.self, Metrics.self, Plot.self, Datasets.self, Sweep.self, UI.self,
-                      Sample.self, Forecast.self, Eval.self, Export.self, Delete.self, Backup.self]
+                      Sample.self, Forecast.self, Eval.self, Predict.self, Export.self, Delete.self, Backup.self]
     )
 
     /// Parses and runs the command. Two conventions on top of ArgumentParser's: connection options may come

@@ -154,6 +154,9 @@ import Yams
         try Self.check(SampleResponse(text: "abc", checkpointStep: 5), against: "SampleResponse", complete: true)
         try Self.check(ForecastResponse(columns: ["t"], values: [[1.5], [.nan]], checkpointStep: 5), against: "ForecastResponse", complete: true)
         try Self.check(EvaluateResponse(loss: 1.2, bitsPerChar: 1.7, accuracy: 0.5, count: 9, unknownCharacters: 1, baselineLoss: 1.9, baselineAccuracy: 0.3, checkpointStep: 5), against: "EvaluateResponse", complete: true)
+        try Self.check(PredictResponse(predictions: [PredictionInfo(class: 1, probability: 0.9, top: [ClassProbability(class: 1, probability: 0.9)],
+                                                                    classes: [1, 0], probabilities: [0.9, 0.8], values: [1.5], steps: [[1, 2]])], checkpointStep: 4),
+                       against: "PredictResponse", complete: true)
         try Self.check(EvaluateResponse(loss: .nan, bitsPerChar: nil, accuracy: nil, count: 9, checkpointStep: 5), against: "EvaluateResponse", complete: false)
         for kind in ProgressKind.allCases {
             try Self.check(ProgressEvent(kind: kind, step: 1, epoch: 0, trainLoss: 2, lr: 0.1, tokensPerSecond: 5, metrics: ["val_loss": .nan],
@@ -174,6 +177,7 @@ import Yams
         try Self.check(SampleRequest(prime: "a", length: 10, temperature: 0.8, topK: 5, seed: 1, checkpoint: .latest), against: "SampleRequest", complete: true)
         try Self.check(ForecastRequest(steps: 3, dataset: Self.sha, checkpoint: .step(10)), against: "ForecastRequest", complete: true)
         try Self.check(EvaluateRequest(dataset: Self.sha, checkpoint: .best), against: "EvaluateRequest", complete: true)
+        try Self.check(PredictRequest(dataset: Self.sha, checkpoint: .step(3), topK: 2), against: "PredictRequest", complete: true)
     }
 
     @Test func theValidatorRefusesWhatTheSchemaRefuses() throws {

@@ -356,6 +356,42 @@ import RNNSupport
         }
     }
 
+    /// A sequence classifier trained for real (tiny), then asked for predictions on examples without targets.
+    @Test func aClassifierGivesPredictionsForNewExamples() async throws {
+        let rig = try Rig(concurrentRuns: 1)
+        defer { rig.removeDirectory() }
+        let lines = (0..<40).map { i in #"{"input": [[\#(i % 2 == 0 ? 1 : -1)], [0.5]], "target": \#(i % 2)}"# }.joined(separator: "\n")
+        try await rig.app.test(.router) { client in
+            let dataset = try await client.execute(uri: "/v1/datasets?name=train.jsonl&kind=jsonl", method: .post, body: ByteBuffer(string: lines)) { response in
+                try Self.decode(DatasetInfo.self, response)
+            }
+            let run = try await Self.submit(client, dataset: dataset.sha256, config: [
+                "task": .string("classification"), "batch_size": .int(4), "hidden_size": .int(4), "max_steps": .int(4), "workers": .int(1),
+                "val_fraction": .double(0.2), "checkpoint_every": .int(4)])
+            let deadline = Date().addingTimeInterval(120)
+            while try rig.parts.store.run(id: run.id)!.state != .completed {
+                guard Date() < deadline else { Issue.record("run \(run.id) did not complete within 120 s"); return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let unlabelled = #"{"input": [[1], [0.5]]}"# + "\n" + #"{"input": [[-1], [0.5]]}"# + "\n" + #"{"input": [[1], [0.5]]}"#
+            let new = try await client.execute(uri: "/v1/datasets?name=new.jsonl&kind=jsonl", method: .post, body: ByteBuffer(string: unlabelled)) { response in
+                try Self.decode(DatasetInfo.self, response)
+            }
+            try await client.execute(uri: "/v1/runs/\(run.id)/predict", method: .post, body: try Self.json(PredictRequest(dataset: new.sha256, topK: 2))) { response in
+                let answer = try Self.decode(PredictResponse.self, response)
+                #expect(answer.predictions.count == 3 && answer.checkpointStep == 4)
+                #expect(answer.predictions.allSatisfy { $0.class != nil && $0.top?.count == 2 && ($0.probability ?? 0) >= 0.5 }, "\(answer.predictions)")
+            }
+            try await client.execute(uri: "/v1/runs/\(run.id)/predict", method: .post, body: try Self.json(PredictRequest(dataset: new.sha256, topK: 0))) { response in
+                try Self.expectRefusal(response, .badRequest, field: "top_k", containing: "top_k: must be at least 1")
+            }
+            let text = try await Self.upload(client, Self.corpus)
+            try await client.execute(uri: "/v1/runs/\(run.id)/predict", method: .post, body: try Self.json(PredictRequest(dataset: text.sha256))) { response in
+                try Self.expectRefusal(response, .badRequest, field: "dataset", containing: "predict reads JSON Lines examples")
+            }
+        }
+    }
+
     @Test func sweepsAreSubmittedListedAndCancelled() async throws {
         let rig = try Rig()
         defer { rig.removeDirectory() }

@@ -97,3 +97,40 @@ import Testing
         #expect(metrics[MetricName.valLoss] != nil && metrics[MetricName.valAccuracy] != nil)
     }
 }
+
+/// Predictions out of a trained sequence model, for examples with or without targets.
+@Suite struct PredictionTests {
+    func trained(_ lines: [String], _ extra: [String: ConfigValue]) throws -> TrainedModel {
+        var values: [String: ConfigValue] = ["batch_size": .int(4), "max_steps": .int(30), "hidden_size": .int(6), "workers": .int(1),
+                                             "val_fraction": .double(0), "seq_len": .int(2), "lr": .double(0.05)]
+        values.merge(extra) { $1 }
+        let c = try config(values)
+        let data = try SequenceFile(bytes: Array(lines.joined(separator: "\n").utf8), name: "train.jsonl", config: c)
+        let trainer = try Trainer(config: c, data: data, checkpointDirectory: nil) { _ in }
+        _ = try trainer.run()
+        return try TrainedModel(checkpoint: trainer.makeCheckpoint())
+    }
+
+    @Test func aClassifierPredictsClassesWithTheirProbabilities() throws {
+        // The class is the sign of the first value: learnable in a few steps.
+        let lines = (0..<40).map { i in #"{"input": [[\#(i % 2 == 0 ? 1 : -1)], [0.5]], "target": \#(i % 2)}"# }
+        let model = try trained(lines, ["task": .string("classification")])
+        let unlabelled = Array(#"{"input": [[1], [0.5]]}"# .utf8) + Array("\n".utf8) + Array(#"{"input": [[-1], [0.5]], "target": 1}"#.utf8)
+        let predictions = try model.predict(data: unlabelled, name: "new.jsonl", topK: 2)
+        #expect(predictions.map(\.class) == [0, 1], "\(predictions)")
+        for p in predictions {
+            let top = try #require(p.top)
+            #expect(top.count == 2 && top[0].class == p.class && top[0].probability == p.probability && top[0].probability >= top[1].probability)
+            #expect(abs(top.map(\.probability).reduce(0, +) - 1) < 1e-5, "two classes: the top two hold all the probability")
+        }
+        #expect(throws: TrainingError.self) { try model.predict(data: Array(#"{"input": [[1, 2], [0.5, 1]]}"#.utf8), name: "wide.jsonl") }
+    }
+
+    @Test func aPerStepRegressorPredictsAVectorPerStep() throws {
+        let lines = (0..<20).map { i in #"{"input": [[\#(i)], [\#(i + 1)]], "target": [[1, 2], [3, 4]]}"# }
+        let model = try trained(lines, ["task": .string("regression")])
+        let predictions = try model.predict(data: Array(#"{"input": [[3], [4]]}"#.utf8), name: "new.jsonl")
+        #expect(predictions.count == 1 && predictions[0].steps?.count == 2 && predictions[0].steps?.allSatisfy { $0.count == 2 } == true, "\(predictions)")
+        #expect(predictions[0].class == nil && predictions[0].values == nil)
+    }
+}

@@ -42,6 +42,18 @@ struct ModelController {
         return JSONResponse.make(ForecastResponse(columns: model.metadata.targetColumns ?? [], values: values, checkpointStep: step))
     }
 
+    @Sendable func predict(_ request: Request, context: DaemonContext) async throws -> Response {
+        let body = try await request.decode(PredictRequest.self, limit: context.maxUploadSize)
+        let dataset = try datasets.find(sha256: body.dataset, inBody: true)
+        guard dataset.kind == .jsonl else {
+            throw APIFailure.badRequest("predict reads JSON Lines examples; dataset \(dataset.name) is \(dataset.kind.rawValue) (use forecast for series, sample for text)", field: "dataset")
+        }
+        let (model, step) = try await models.model(of: try context.runID(), body.checkpoint)
+        let bytes = try datasets.bytes(dataset)
+        let predictions = try await offload { try model.predict(data: bytes, name: dataset.name, topK: body.topK ?? 3) }
+        return JSONResponse.make(PredictResponse(predictions: predictions, checkpointStep: step))
+    }
+
     @Sendable func evaluate(_ request: Request, context: DaemonContext) async throws -> Response {
         let body = try await request.decode(EvaluateRequest.self, limit: context.maxUploadSize)
         let dataset = try datasets.find(sha256: body.dataset, inBody: true)

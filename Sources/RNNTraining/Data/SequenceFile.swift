@@ -33,8 +33,9 @@ public struct SequenceFile: TrainingData {
     let shuffle: EpochShuffle
     let classes: Int?
 
-    /// Reads `bytes` for `config`. `forEvaluation` accepts files smaller than one training batch.
-    public init(bytes: [UInt8], name: String, config: RunConfig, forEvaluation: Bool = false) throws {
+    /// Reads `bytes` for `config`. `forEvaluation` accepts files smaller than one training batch; with
+    /// `unlabelledFor` (prediction: the model's shape), examples may leave out `target`.
+    public init(bytes: [UInt8], name: String, config: RunConfig, forEvaluation: Bool = false, unlabelledFor model: ModelShape? = nil) throws {
         guard !bytes.isEmpty else { throw TrainingError(.invalidData, "\(name): the file is empty") }
         _ = try TextCorpus.decodeUTF8(bytes, name: name)
         let classification = config.task == .classification
@@ -51,7 +52,9 @@ public struct SequenceFile: TrainingData {
                 throw fail("not a JSON object")
             }
             guard let rawInput = object["input"] as? [[Any]], !rawInput.isEmpty else { throw fail("\"input\" must be a non-empty list of steps, each a list of numbers") }
-            guard let target = object["target"] else { throw fail("\"target\" is missing") }
+            guard let target = object["target"] ?? model.map({ SequenceFile.placeholderTarget(for: $0, steps: rawInput.count) }) else {
+                throw fail("\"target\" is missing")
+            }
             if let extra = object.keys.first(where: { $0 != "input" && $0 != "target" }) { throw fail("unknown field \"\(extra)\"") }
             let t = rawInput.count, d = rawInput[0].count
             var x: [Float] = []
@@ -161,6 +164,18 @@ public struct SequenceFile: TrainingData {
         bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
             ((try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any])?["input"].flatMap { ($0 as? [Any])?.count }
         }.max()
+    }
+
+    /// A target of the form `model` predicts, for an example that has none (prediction reads no target).
+    static func placeholderTarget(for model: ModelShape, steps: Int) -> Any {
+        let zero = NSNumber(value: 0)
+        let vector: [Any] = Array(repeating: zero, count: model.outputSize)
+        switch (model.loss, model.targets) {
+        case (.crossEntropy, .everyStep): return Array(repeating: zero, count: steps) as [Any]
+        case (.crossEntropy, _): return zero
+        case (_, .everyStep): return Array(repeating: vector, count: steps) as [[Any]]
+        case (_, _): return model.outputSize == 1 ? zero as Any : vector as Any
+        }
     }
 
     static func number(_ value: Any, what: String, fail: (String) -> TrainingError) throws -> Float {

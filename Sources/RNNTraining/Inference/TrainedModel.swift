@@ -150,6 +150,48 @@ public struct TrainedModel: Sendable {
         }
     }
 
+    /// The model's prediction for every example of a JSON Lines file, in its order (`target` may be left out):
+    /// for classification the likeliest class with its probability and the `topK` likeliest, or a class per
+    /// step; for regression the predicted values, in the data's units.
+    public func predict(data bytes: [UInt8], name: String, topK: Int = 3) throws -> [PredictionInfo] {
+        guard let shape = metadata.shape, shape.featureCount != nil, metadata.mean == nil else {
+            throw TrainingError(.invalidData, "predict reads JSON Lines examples, and this run's model was trained on \(metadata.vocabulary != nil ? "text (use sample)" : "a time series (use forecast)")")
+        }
+        guard topK >= 1 else { throw TrainingError(.invalidData, "top_k: must be at least 1 (got \(topK))", key: "top_k") }
+        var overrides: [String: ConfigValue] = ["val_fraction": .double(0)]
+        if let classes = metadata.classes { overrides["num_classes"] = .int(classes) }
+        let file = try SequenceFile(bytes: bytes, name: name, config: config.with(overrides), forEvaluation: true, unlabelledFor: shape)
+        guard file.width == shape.featureCount else {
+            throw TrainingError(.invalidData, "\(name): examples have \(file.width) values per step; the model reads \(shape.featureCount ?? 0)")
+        }
+        let batches = file.allBatches()
+        let ws = Workspace<Float>(spec: network.spec, batchCapacity: batches.map(\.batchSize).max() ?? 1, seqCapacity: config.seqLen)
+        let o = network.spec.outputSize
+        var predictions: [PredictionInfo] = []
+        for batch in batches {
+            _ = network.forward(parameters: parameters.pointer, batch: batch, workspace: ws)
+            let out = ws.lastOutputs, b = batch.batchSize
+            // Rows are time-major: row s·B + r is step s of example r (one step when the target is the last one).
+            let steps = shape.targets == .everyStep ? batch.seqLen : 1
+            for r in 0..<b {
+                let rows = (0..<steps).map { s in Array(out[((s * b + r) * o)..<((s * b + r + 1) * o)]).map(Double.init) }
+                if shape.loss == .crossEntropy {
+                    let best = rows.map { row in row.indices.max { row[$0] < row[$1] }! }
+                    if shape.targets == .everyStep {
+                        predictions.append(PredictionInfo(classes: best, probabilities: zip(rows, best).map { $0[$1] }))
+                    } else {
+                        let ranked = rows[0].indices.sorted { rows[0][$0] > rows[0][$1] }.prefix(topK)
+                        predictions.append(PredictionInfo(class: best[0], probability: rows[0][best[0]],
+                                                          top: ranked.map { ClassProbability(class: $0, probability: rows[0][$0]) }))
+                    }
+                } else {
+                    predictions.append(shape.targets == .everyStep ? PredictionInfo(steps: rows) : PredictionInfo(values: rows[0]))
+                }
+            }
+        }
+        return predictions
+    }
+
     func evaluate(_ batches: [Batch<Float>]) -> Evaluation {
         let capacity = batches.map(\.batchSize).max() ?? 1
         let ws = Workspace<Float>(spec: network.spec, batchCapacity: capacity, seqCapacity: config.seqLen)
