@@ -258,7 +258,7 @@ final class RunJob: Sendable {
                 recorder.async { self.record(event, keepCheckpoints: keep) }
             }
         }
-        let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config)
+        let data = try DatasetLoader.load(kind: dataset.kind, bytes: bytes, name: dataset.name, config: config, resuming: intact?.checkpoint)
         return try Trainer(config: config, data: data, checkpointDirectory: checkpoints, resumeFrom: intact?.checkpoint,
                            deletesOldCheckpoints: false, faults: hooks.faults) { [self] event in
             recorder.async { self.record(event, keepCheckpoints: keep) }

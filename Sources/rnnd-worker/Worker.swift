@@ -64,8 +64,8 @@ enum Worker {
             let trainer: Trainer
             do {
                 let runConfig = try RunConfig(json: Data(config))
-                let data = try DatasetLoader.load(kind: arguments.kind, bytes: dataset, name: arguments.name, config: runConfig)
                 let resume = checkpoint.isEmpty ? nil : try Checkpoint(bytes: checkpoint, name: arguments.resume ?? "checkpoint")
+                let data = try DatasetLoader.load(kind: arguments.kind, bytes: dataset, name: arguments.name, config: runConfig, resuming: resume)
                 trainer = try Trainer(config: runConfig, data: data,
                                       checkpointDirectory: reporting ? URL(fileURLWithPath: arguments.checkpoints) : nil,
                                       resumeFrom: resume, deletesOldCheckpoints: false, hosts: hosts) { event in

@@ -45,6 +45,25 @@ import Testing
         #expect(try TextCorpus(bytes: Array(String(repeating: "abcd", count: 21).utf8), name: "w.txt", config: c).notices.isEmpty)
     }
 
+    /// A text model from before the unknown-character id resumes with the vocabulary it was trained with: the
+    /// checkpoint being resumed decides how the corpus is read.
+    @Test func aCheckpointFromBeforeTheUnknownCharacterResumesWithItsVocabulary() throws {
+        let c = try config(["max_steps": .int(2), "batch_size": .int(2), "seq_len": .int(3), "val_fraction": .double(0.1), "hidden_size": .int(4),
+                            "embedding_size": .int(4), "workers": .int(1)])
+        let text = Array(String(repeating: "abcd", count: 20).utf8)
+        let old = try TextCorpus(bytes: text, name: "t.txt", config: c, unknownCharacter: false)
+        let trainer = try Trainer(config: c, data: old, checkpointDirectory: nil) { _ in }
+        _ = try trainer.run()
+        let checkpoint = try trainer.makeCheckpoint()
+        #expect(checkpoint.metadata.unknownID == nil && old.outputSize == 4)
+        let resumed = try DatasetLoader.load(kind: .text, bytes: text, name: "t.txt", config: c, resuming: checkpoint)
+        #expect(resumed.outputSize == 4)
+        _ = try Trainer(config: c, data: resumed, checkpointDirectory: nil, resumeFrom: checkpoint) { _ in }
+        #expect(try DatasetLoader.load(kind: .text, bytes: text, name: "t.txt", config: c).outputSize == 5, "a new run has the unknown id")
+        let refused = dataError { try TextCorpus(bytes: text + Array("zz".utf8), name: "v.txt", config: c, unknownCharacter: false) }
+        #expect(refused?.key == "val_fraction" && refused?.message.contains(#""z" (U+7A)"#) == true, "the old reading still refuses them")
+    }
+
     // MARK: CSV
 
     let csv = "time,temp,load\n" + (0..<40).map { "\($0),\(Double($0) * 0.5),\(($0 * 7) % 5)" }.joined(separator: "\n") + "\n"

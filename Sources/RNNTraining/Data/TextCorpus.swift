@@ -13,16 +13,18 @@ import RNNCore
 /// way with as many streams as it allows (at most B).
 public struct TextCorpus: TrainingData {
     public let vocabulary: [Unicode.Scalar]
-    /// The unknown character's id: one past the vocabulary.
-    public var unknownID: Int32 { Int32(vocabulary.count) }
+    /// The unknown character's id, one past the vocabulary (nil: a corpus read for a model from before it
+    /// existed, which refuses validation characters the training split never uses).
+    public let unknownID: Int32?
     let train: [Int32]
     public let notices: [String]
     let validation: [Int32]
     public let batchSize: Int
     public let seqLen: Int
 
-    /// Reads `bytes` (the file's content; `name` is used in messages) for `config`.
-    public init(bytes: [UInt8], name: String, config: RunConfig) throws {
+    /// Reads `bytes` (the file's content; `name` is used in messages) for `config`; `unknownCharacter` false
+    /// reads it as models from before the unknown-character id did (to resume one of their checkpoints).
+    public init(bytes: [UInt8], name: String, config: RunConfig, unknownCharacter: Bool = true) throws {
         guard !bytes.isEmpty else { throw TrainingError(.invalidData, "\(name): the file is empty") }
         let scalars = try TextCorpus.decodeUTF8(bytes, name: name)
         let valCount = Int(Double(scalars.count) * config.valFraction)
@@ -32,9 +34,13 @@ public struct TextCorpus: TrainingData {
         self.vocabulary = vocabulary
         train = trainScalars.map { index[$0]! }
         let unknown = Int32(vocabulary.count)
+        unknownID = unknownCharacter ? unknown : nil
         var unseen: [Unicode.Scalar: Int] = [:]
-        validation = scalars[(scalars.count - valCount)...].map { s in
+        validation = try scalars[(scalars.count - valCount)...].enumerated().map { offset, s in
             if let id = index[s] { return id }
+            guard unknownCharacter else {
+                throw TrainingError(.invalidData, "\(name): the validation split (character \(scalars.count - valCount + offset)) contains \(TextCorpus.describe(s)), which the training split never uses; lower val_fraction or use a text whose tail shares the training vocabulary", key: "val_fraction")
+            }
             unseen[s, default: 0] += 1
             return unknown
         }
@@ -88,15 +94,15 @@ public struct TextCorpus: TrainingData {
         validation.isEmpty ? nil : Baseline(classPrior: Array(train.dropFirst()), count: outputSize, on: validationBatches())
     }
 
-    public var input: DataInput { .tokens(vocabularySize: vocabulary.count + 1) }
-    public var outputSize: Int { vocabulary.count + 1 }
+    public var input: DataInput { .tokens(vocabularySize: outputSize) }
+    public var outputSize: Int { vocabulary.count + (unknownID == nil ? 0 : 1) }
     public var loss: LossKind { .crossEntropy }
     public var targets: TargetMode { .everyStep }
     public var carriesState: Bool { true }
     public var stepsPerEpoch: Int { (train.count / batchSize - 1) / seqLen }
     public var metadata: DataMetadata {
         var m = DataMetadata(vocabulary: vocabulary.map { String(Character($0)) })
-        m.unknownID = Int(unknownID)
+        m.unknownID = unknownID.map(Int.init)
         return m
     }
 

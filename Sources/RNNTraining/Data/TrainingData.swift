@@ -105,20 +105,23 @@ public struct DataMetadata: Sendable, Equatable, Codable {
 public enum DatasetLoader {
     /// The dataset read for `config`. With val_fraction above 0 the validation split must hold at least one
     /// validation batch (validation is never skipped silently); with val_fraction 0 there is no validation.
-    public static func load(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig) throws -> any TrainingData {
-        let data = try read(kind: kind, bytes: bytes, name: name, config: config)
+    /// `resuming`: the checkpoint a run continues from, whose data facts the data must reproduce (a text
+    /// model from before the unknown-character id keeps its vocabulary without one).
+    public static func load(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig, resuming: Checkpoint? = nil) throws -> any TrainingData {
+        let data = try read(kind: kind, bytes: bytes, name: name, config: config,
+                            unknownCharacter: resuming.map { $0.metadata.vocabulary == nil || $0.metadata.unknownID != nil } ?? true)
         if config.valFraction > 0 && data.validationBatches().isEmpty {
             throw TrainingError(.invalidData, "\(name): val_fraction \(config.valFraction) leaves no complete validation sequence in this file; raise val_fraction (or lower seq_len), or set it to 0 to train without validation", key: "val_fraction")
         }
         return data
     }
 
-    static func read(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig) throws -> any TrainingData {
+    static func read(kind: DatasetKind, bytes: [UInt8], name: String, config: RunConfig, unknownCharacter: Bool) throws -> any TrainingData {
         if kind != .jsonl, config.valSplit == .random || config.valSplit == .stratified {
             throw TrainingError(.invalidConfig, "val_split: \(kind == .text ? "a text" : "a time series") is validated on its tail (what follows what the model learned); \(config.valSplit.rawValue) splits are for JSON Lines examples", key: "val_split")
         }
         switch (kind, config.task) {
-        case (.text, .lm): return try TextCorpus(bytes: bytes, name: name, config: config)
+        case (.text, .lm): return try TextCorpus(bytes: bytes, name: name, config: config, unknownCharacter: unknownCharacter)
         case (.csv, .regression): return try TimeSeriesCSV(bytes: bytes, name: name, config: config)
         case (.jsonl, .regression), (.jsonl, .classification): return try SequenceFile(bytes: bytes, name: name, config: config)
         case (.text, _):
