@@ -56,7 +56,11 @@ extension EndToEnd {
         let gridBest = try #require(grid.best), ashaBest = try #require(asha.best)
         // The same trial wins, with the same value to the bit: promotions continue from the exact checkpoint.
         #expect(gridBest.assignment == ashaBest.assignment && gridBest.value == ashaBest.value, "grid \(gridBest), asha \(ashaBest)")
-        #expect(asha.sweep.steps < grid.sweep.steps / 2, "ASHA spent \(asha.sweep.steps) steps, the grid \(grid.sweep.steps)")
+        // Synchronous successive halving would spend 420 of the grid's 1,620 steps here; asynchronous promotion
+        // with one trial at a time, over rates in ascending order (each new trial tends to beat the ones before it,
+        // so it is promoted early), spends more — 940 since text models gained their unknown-character id — and
+        // the exact figure follows the results' order. The claim: well under the grid.
+        #expect(asha.sweep.steps < grid.sweep.steps * 2 / 3, "ASHA spent \(asha.sweep.steps) steps, the grid \(grid.sweep.steps)")
         // The smallest rates stop at the first rung (20 steps); every trial ran each of its rungs once.
         for t in asha.trials where t.assignment["lr"] == .double(0.0001) || t.assignment["lr"] == .double(0.0003) {
             #expect(t.state == .stopped && t.rung == 0 && t.steps == 20, "\(t)")
